@@ -1,0 +1,161 @@
+"""Context-local state: the current app, request and ``g``, kept in contextvars.
+
+A contextvar follows a request across ``await`` and into the thread that runs
+a sync view under ASGI (the adapter copies the context), so ``request`` means
+the same thing on both protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from erlen.app import Erlen
+    from erlen.request import Request
+    from erlen.response import Response
+
+T = TypeVar("T")
+
+
+class _AppGlobals:
+    """The ``g`` namespace: plain attributes with a few dict-like helpers."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        return self.__dict__.pop(name, *default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"<erlen.g of {_cv_context.get().app.import_name!r}>"
+
+
+class Context:
+    """What one request (or one ``app.app_context()`` block) can see."""
+
+    __slots__ = ("after_request_functions", "app", "g", "request")
+
+    def __init__(self, app: Erlen, request: Request | None = None) -> None:
+        self.app = app
+        self.request = request
+        self.g = _AppGlobals()
+        self.after_request_functions: list[Callable[[Response], Response]] = []
+
+
+_cv_context: ContextVar[Context] = ContextVar("erlen.context")
+
+
+def current_context() -> Context:
+    """The active context; a ``RuntimeError`` naming the cause when there is none."""
+    try:
+        return _cv_context.get()
+    except LookupError:
+        raise RuntimeError(
+            "Working outside of application context: no app or request is active."
+            " Use 'with app.app_context():' or 'with app.test_request_context():'."
+        ) from None
+
+
+def current_app_or_none() -> Erlen | None:
+    """The app handling the current request, or ``None`` outside any context."""
+    context = _cv_context.get(None)
+    return None if context is None else context.app
+
+
+def has_request_context() -> bool:
+    """True inside a request (a view, a hook, a test request context)."""
+    context = _cv_context.get(None)
+    return context is not None and context.request is not None
+
+
+def has_app_context() -> bool:
+    """True inside an app context (which every request context also is)."""
+    return _cv_context.get(None) is not None
+
+
+def _get_request() -> Request:
+    context = _cv_context.get(None)
+    if context is None or context.request is None:
+        raise RuntimeError(
+            "Working outside of request context: 'request' is only available while"
+            " a request is handled. Use 'with app.test_request_context():' in tests."
+        )
+    return context.request
+
+
+class _Proxy:
+    """Forwards every operation to the object returned by ``resolve``."""
+
+    __slots__ = ("_resolve",)
+
+    def __init__(self, resolve: Callable[[], Any]) -> None:
+        object.__setattr__(self, "_resolve", resolve)
+
+    def _get_current_object(self) -> Any:
+        return self._resolve()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resolve(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._resolve(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._resolve(), name)
+
+    def __repr__(self) -> str:
+        try:
+            return repr(self._resolve())
+        except RuntimeError:
+            return "<unbound erlen proxy>"
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._resolve())
+        except RuntimeError:
+            return False
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._resolve() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._resolve() != other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._resolve()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._resolve())
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._resolve()[key]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+
+request = cast("Request", _Proxy(_get_request))
+current_app = cast("Erlen", _Proxy(lambda: current_context().app))
+g = cast(_AppGlobals, _Proxy(lambda: current_context().g))
+
+
+def after_this_request(function: Callable[[Response], Response]) -> Callable[[Response], Response]:
+    """Run ``function`` on this request's response, after the view returns."""
+    context = _cv_context.get(None)
+    if context is None or context.request is None:
+        raise RuntimeError("'after_this_request' can only be used while a request is handled.")
+    context.after_request_functions.append(function)
+    return function
