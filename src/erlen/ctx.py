@@ -7,7 +7,7 @@ the same thing on both protocols.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -44,13 +44,16 @@ class _AppGlobals:
 class Context:
     """What one request (or one ``app.app_context()`` block) can see."""
 
-    __slots__ = ("after_request_functions", "app", "g", "request")
+    __slots__ = ("after_request_functions", "app", "depth", "g", "request")
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
         self.app = app
         self.request = request
         self.g = _AppGlobals()
         self.after_request_functions: list[Callable[[Response], Response]] = []
+        # How many holders keep the context alive (the dispatch, a
+        # stream_with_context body, a ``with`` block): teardown runs at zero.
+        self.depth = 0
 
 
 _cv_context: ContextVar[Context] = ContextVar("erlen.context")
@@ -159,3 +162,71 @@ def after_this_request(function: Callable[[Response], Response]) -> Callable[[Re
         raise RuntimeError("'after_this_request' can only be used while a request is handled.")
     context.after_request_functions.append(function)
     return function
+
+
+class _ContextStream(Iterator[Any]):
+    """Runs each step of a body iterator inside the request's context.
+
+    The request ends (teardown) when the stream is exhausted or closed, not when
+    the view returns, so a streamed body can still read ``request`` and ``g``.
+    """
+
+    __slots__ = ("_closed", "_context", "_iterator", "_source")
+
+    def __init__(self, context: Context, source: Iterable[Any]) -> None:
+        self._context = context
+        self._source = source
+        self._iterator = iter(source)
+        self._closed = False
+        context.depth += 1
+
+    def __iter__(self) -> _ContextStream:
+        return self
+
+    def __next__(self) -> Any:
+        token = _cv_context.set(self._context)
+        try:
+            return next(self._iterator)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            _cv_context.reset(token)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        token = _cv_context.set(self._context)
+        try:
+            close = getattr(self._iterator, "close", None)
+            if close is not None:
+                close()
+        finally:
+            _cv_context.reset(token)
+            self._context.depth -= 1
+            if self._context.depth == 0:
+                self._context.app._teardown(self._context, None)
+
+
+def stream_with_context(
+    generator_or_function: Iterable[Any] | Callable[..., Iterable[Any]],
+) -> Any:
+    """Keep the request context active while a streamed body is produced.
+
+    Accepts an iterable (usually a generator) or decorates a generator function.
+    """
+    if not isinstance(generator_or_function, Iterable):
+        function = generator_or_function
+
+        def decorated(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            return stream_with_context(function(*args, **kwargs))  # type: ignore[no-any-return]
+
+        return decorated
+    context = _cv_context.get(None)
+    if context is None or context.request is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    return _ContextStream(context, generator_or_function)

@@ -1,0 +1,759 @@
+"""The application: configuration, registration, dispatch, hooks and errors.
+
+The app turns a :class:`~erlen.request.Request` into a
+:class:`~erlen.response.Response`; the protocol adapters (``wsgi.py``,
+``asgi.py``) feed it and send the result. ``Erlen`` is also exported as
+``Flask`` so that Flask code runs with only its import changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+
+from erlen.config import Config
+from erlen.ctx import Context, _cv_context, current_context
+from erlen.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestRedirect,
+    default_exceptions,
+)
+from erlen.http.headers import Headers
+from erlen.json import DefaultJSONProvider, JSONProvider
+from erlen.request import Request
+from erlen.response import Response
+from erlen.routing import Map, Rule
+
+if TYPE_CHECKING:
+    from erlen.testing import ErlenClient
+
+F = TypeVar("F", bound=Callable[..., Any])
+ErrorHandler = Callable[[Any], Any]
+HookKey = str | None
+
+_INVALID_TUPLE = (
+    "The view function did not return a valid response tuple. The tuple must have the"
+    " form (body, status, headers), (body, status), or (body, headers)."
+)
+_INVALID_TYPE = (
+    "The view function did not return a valid response. The return type must be a"
+    " string, dict, list, tuple with headers or status, Response instance, or WSGI"
+    " callable, but it was a {type_name}."
+)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+def _find_root_path(import_name: str) -> str:
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None)
+    if filename:
+        return os.path.dirname(os.path.abspath(filename))
+    return os.getcwd()
+
+
+_thread_loops = threading.local()
+
+
+def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
+    """Run an awaitable to completion from sync code, keeping the current context.
+
+    Under WSGI there is no running loop in the worker thread, so each thread
+    keeps one loop and reuses it; the task copies the caller's contextvars, so
+    ``request`` and ``g`` work inside ``async def`` views.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError(
+            "An async view, hook or handler was called from sync code running inside an"
+            " event loop. Serve the app through ASGI (app is an ASGI app too) instead."
+        )
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _thread_loops.loop = loop
+
+    async def _await() -> Any:
+        return await awaitable
+
+    return loop.run_until_complete(_await())
+
+
+class Erlen:
+    """A Flask-compatible application: a WSGI app, with the same routing,
+    hooks, error handlers and return-value rules as ``flask.Flask``."""
+
+    #: Class used for responses made from view return values.
+    response_class: type[Response] = Response
+    #: Class used to wrap each incoming request.
+    request_class: type[Request] = Request
+    #: JSON provider class; an instance is stored on ``app.json``.
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: Test client class used by :meth:`test_client` (``None``: erlen's own).
+    test_client_class: type[ErlenClient] | None = None
+    #: Rule class used by :meth:`add_url_rule`.
+    url_rule_class: type[Rule] = Rule
+    #: Map class holding the URL rules.
+    url_map_class: type[Map] = Map
+    config_class: type[Config] = Config
+
+    default_config: dict[str, Any] = {
+        "DEBUG": None,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "PREFERRED_URL_SCHEME": "http",
+        "MAX_CONTENT_LENGTH": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+    }
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.root_path = root_path or _find_root_path(import_name)
+        self.static_folder = static_folder
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
+        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        self.config = self.config_class(
+            self.instance_path if instance_relative_config else self.root_path,
+            self.default_config,
+        )
+        self.config["DEBUG"] = _env_flag("ERLEN_DEBUG") or _env_flag("FLASK_DEBUG")
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_map = self.url_map_class()
+        self.view_functions: dict[str, Callable[..., Any]] = {}
+        self.before_request_funcs: dict[HookKey, list[Callable[[], Any]]] = {}
+        self.after_request_funcs: dict[HookKey, list[Callable[[Any], Any]]] = {}
+        self.teardown_request_funcs: dict[HookKey, list[Callable[[BaseException | None], Any]]] = {}
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
+        self.error_handler_spec: dict[
+            HookKey, dict[int | None, dict[type[BaseException], ErrorHandler]]
+        ] = {None: {}}
+        self.extensions: dict[str, Any] = {}
+        self._logger: logging.Logger | None = None
+
+    # -- properties -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The app's name: the import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            filename = getattr(sys.modules["__main__"], "__file__", None)
+            if filename is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(filename))[0]
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG`` config): errors propagate and JSON is pretty-printed."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """Testing mode (``TESTING`` config): exceptions propagate to the test client."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The app's logger, named after the app; unhandled errors are logged here."""
+        if self._logger is None:
+            logger = logging.getLogger(self.name)
+            if self.debug and not logger.level:
+                logger.setLevel(logging.DEBUG)
+            if not logger.handlers and not logging.getLogger().handlers:
+                handler = logging.StreamHandler(sys.stderr)
+                handler.setFormatter(
+                    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+                )
+                logger.addHandler(handler)
+            self._logger = logger
+        return self._logger
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    # -- registration ---------------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a URL rule, like ``flask.Flask.add_url_rule``."""
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint name or a view function.")
+            endpoint = view_func.__name__
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example:"
+                ' @app.route(..., methods=["POST"])'
+            )
+        method_set = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in method_set and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        method_set |= required_methods
+
+        rule_object = self.url_rule_class(rule, methods=method_set, **options)
+        rule_object.provide_automatic_options = provide_automatic_options
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing endpoint"
+                    f" function: {endpoint}"
+                )
+        self.url_map.add(rule_object)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
+
+    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Decorator registering a view for ``rule`` (``methods``, ``endpoint``, ...)."""
+
+        def decorator(function: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, function, **options)
+            return function
+
+        return decorator
+
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    def endpoint(self, endpoint: str) -> Callable[[F], F]:
+        """Decorator attaching a view function to an endpoint registered elsewhere."""
+
+        def decorator(function: F) -> F:
+            self.view_functions[endpoint] = function
+            return function
+
+        return decorator
+
+    def before_request(self, function: F) -> F:
+        """Register a function run before each request; a non-None return is the response."""
+        self.before_request_funcs.setdefault(None, []).append(function)
+        return function
+
+    def after_request(self, function: F) -> F:
+        """Register a function that receives and returns each response (last added runs first)."""
+        self.after_request_funcs.setdefault(None, []).append(function)
+        return function
+
+    def teardown_request(self, function: F) -> F:
+        """Register a function run when the request ends, given the unhandled error or None."""
+        self.teardown_request_funcs.setdefault(None, []).append(function)
+        return function
+
+    def teardown_appcontext(self, function: F) -> F:
+        """Register a function run when the app context ends."""
+        self.teardown_appcontext_funcs.append(function)
+        return function
+
+    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
+        """Decorator registering a handler for an HTTP status code or an exception class."""
+
+        def decorator(function: F) -> F:
+            self.register_error_handler(code_or_exception, function)
+            return function
+
+        return decorator
+
+    def register_error_handler(
+        self, code_or_exception: type[BaseException] | int, function: ErrorHandler
+    ) -> None:
+        """Register ``function`` for a status code or exception class (see :meth:`errorhandler`)."""
+        exception_class, code = self._exception_class_and_code(code_or_exception)
+        handlers = self.error_handler_spec[None].setdefault(code, {})
+        handlers[exception_class] = function
+
+    @staticmethod
+    def _exception_class_and_code(
+        exception_or_code: type[BaseException] | int,
+    ) -> tuple[type[BaseException], int | None]:
+        exception_class: type[BaseException]
+        if isinstance(exception_or_code, int):
+            try:
+                exception_class = default_exceptions[exception_or_code]
+            except KeyError:
+                raise ValueError(
+                    f"'{exception_or_code}' is not a recognized HTTP error code. Use a"
+                    " subclass of HTTPException with that code instead."
+                ) from None
+        else:
+            exception_class = exception_or_code
+        if isinstance(exception_class, BaseException):
+            raise TypeError(
+                f"{exception_class!r} is an instance, not a class. Handlers can only be"
+                " registered for Exception classes or HTTP error codes."
+            )
+        if not isinstance(exception_class, type) or not issubclass(exception_class, Exception):
+            raise ValueError(
+                f"'{getattr(exception_class, '__name__', exception_class)}' is not a subclass"
+                " of Exception. Handlers can only be registered for Exception classes or HTTP"
+                " error codes."
+            )
+        if issubclass(exception_class, HTTPException):
+            return exception_class, exception_class.code
+        return exception_class, None
+
+    # -- contexts -------------------------------------------------------------------
+
+    def app_context(self) -> _ContextManager:
+        """A context in which ``current_app`` and ``g`` refer to this app."""
+        return _ContextManager(self, Context(self))
+
+    def request_context(self, environ: dict[str, Any]) -> _ContextManager:
+        """A request context for ``environ`` (what a server hands the WSGI app)."""
+        return _ContextManager(self, self._make_context(environ))
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> _ContextManager:
+        """A request context built from test-client style arguments."""
+        from erlen.testing import build_environ
+
+        return self.request_context(build_environ(*args, app=self, **kwargs))
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> ErlenClient:
+        """A client that sends requests through this app's WSGI entry point."""
+        from erlen.testing import ErlenClient
+
+        client_class = self.test_client_class or ErlenClient
+        return client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def _make_context(self, environ: dict[str, Any]) -> Context:
+        request = self.request_class(environ)
+        request.json_module = self.json
+        try:
+            rule, view_args = self.url_map.match(
+                request.path, request.method, environ.get("QUERY_STRING", "")
+            )
+        except HTTPException as error:
+            if isinstance(error, RequestRedirect):
+                error.new_url = self._absolute_redirect(request, error.new_url)
+            request.routing_exception = error
+        else:
+            request.url_rule = rule
+            request.view_args = view_args
+        return Context(self, request)
+
+    @staticmethod
+    def _absolute_redirect(request: Request, new_path: str) -> str:
+        return f"{request.scheme}://{request.host}{request.root_path}{new_path}"
+
+    # -- dispatch -------------------------------------------------------------------
+
+    def wsgi_app(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """The WSGI application; ``app(environ, start_response)`` calls this."""
+        context = self._make_context(environ)
+        context.depth = 1
+        token = _cv_context.set(context)
+        error: BaseException | None = None
+        try:
+            try:
+                response = self.full_dispatch_request(context)
+            except Exception as exception:
+                error = exception
+                response = self.handle_exception(exception)
+            except BaseException as exception:
+                error = exception
+                raise
+            return response(environ, start_response)
+        finally:
+            context.depth -= 1
+            if context.depth == 0:
+                self._teardown(context, error)
+            _cv_context.reset(token)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.wsgi_app(environ, start_response)
+
+    def full_dispatch_request(self, context: Context | None = None) -> Response:
+        """Run the before-request hooks, the view, and turn the result into a response."""
+        if context is None:
+            context = current_context()
+        try:
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as exception:
+            rv = self.handle_user_exception(exception)
+        return self.finalize_request(rv)
+
+    def preprocess_request(self) -> Any:
+        """Run the ``before_request`` functions; the first non-None result wins."""
+        functions = self.before_request_funcs.get(None)
+        if functions:
+            for function in functions:
+                rv = self.ensure_sync(function)()
+                if rv is not None:
+                    return rv
+        return None
+
+    def dispatch_request(self) -> Any:
+        """Call the view matched for the current request (or raise the routing error)."""
+        request = current_context().request
+        assert request is not None
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = request.url_rule
+        assert rule is not None
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        view = self.view_functions[rule.endpoint]
+        return self.ensure_sync(view)(**request.view_args)
+
+    def raise_routing_exception(self, request: Request) -> NoReturn:
+        """Raise the error routing stored on the request (404, 405, or a redirect)."""
+        raise cast(HTTPException, request.routing_exception)
+
+    def make_default_options_response(self) -> Response:
+        """The automatic ``OPTIONS`` answer: an empty response with ``Allow``."""
+        request = current_context().request
+        assert request is not None
+        methods = self.url_map.allowed_methods(request.path)
+        response = self.response_class()
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
+        """Make the response and run the after-request functions on it."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` then ``after_request`` functions (last registered first)."""
+        context = current_context()
+        for function in context.after_request_functions:
+            response = self.ensure_sync(function)(response)
+        functions = self.after_request_funcs.get(None)
+        if functions:
+            for function in reversed(functions):
+                response = self.ensure_sync(function)(response)
+        return response
+
+    def _teardown(self, context: Context, error: BaseException | None) -> None:
+        token = _cv_context.set(context)
+        try:
+            functions = self.teardown_request_funcs.get(None)
+            if functions:
+                for function in reversed(functions):
+                    self.ensure_sync(function)(error)
+            for function in reversed(self.teardown_appcontext_funcs):
+                self.ensure_sync(function)(error)
+            if context.request is not None:
+                context.request.close()
+        finally:
+            _cv_context.reset(token)
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the teardown functions of the current request now."""
+        self._teardown(current_context(), exc)
+
+    # -- errors ---------------------------------------------------------------------
+
+    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
+        exception_class, code = self._exception_class_and_code(type(error))
+        spec = self.error_handler_spec[None]
+        for key in (code, None) if code is not None else (None,):
+            handlers = spec.get(key)
+            if not handlers:
+                continue
+            for klass in exception_class.__mro__:
+                handler = handlers.get(klass)
+                if handler is not None:
+                    return handler
+        return None
+
+    def trap_http_exception(self, error: Exception) -> bool:
+        """Whether an HTTP exception should propagate like any other error (config traps)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug:
+            from erlen.exceptions import BadRequestKeyError
+
+            if isinstance(error, BadRequestKeyError):
+                return True
+        if trap_bad_request:
+            from erlen.exceptions import BadRequest
+
+            return isinstance(error, BadRequest)
+        return False
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        """Give an HTTP error to its registered handler, or return it as the response."""
+        if error.code is None or isinstance(error, RequestRedirect):
+            return error
+        handler = self._find_error_handler(error)
+        if handler is None:
+            return error
+        return self.ensure_sync(handler)(error)
+
+    def handle_user_exception(self, error: Exception) -> Any:
+        """Handle an error raised by a hook or view; re-raise it when nothing handles it."""
+        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+            return self.handle_http_exception(error)
+        handler = self._find_error_handler(error)
+        if handler is None:
+            raise error
+        return self.ensure_sync(handler)(error)
+
+    def handle_exception(self, error: Exception) -> Response:
+        """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise error
+        self.log_exception(error)
+        server_error: Any = InternalServerError(original_exception=error)
+        handler = self._find_error_handler(server_error)
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, error: BaseException) -> None:
+        """Log an unhandled error with the request's path and method."""
+        request = current_context().request
+        where = f"{request.path} [{request.method}]" if request is not None else "<no request>"
+        self.logger.error(
+            f"Exception on {where}", exc_info=(type(error), error, error.__traceback__)
+        )
+
+    # -- return values --------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a response, with Flask's rules and messages."""
+        status: Any = None
+        headers: Any = None
+        response_class = self.response_class
+        # PERF: the common case (a string or a response) is tested first.
+        if type(rv) is str:
+            return response_class(rv)
+        if isinstance(rv, tuple):
+            length = len(rv)
+            if length == 3:
+                rv, status, headers = rv
+            elif length == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(_INVALID_TUPLE)
+        if rv is None:
+            request = current_context().request
+            endpoint = request.endpoint if request is not None else None
+            raise TypeError(
+                f"The view function for {endpoint!r} did not return a valid response. The"
+                " function either returned None or ended without a return statement."
+            )
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+                rv = response_class(rv, status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = rv.get_response(self._request_environ())
+                if not isinstance(rv, response_class):
+                    rv = response_class.force_type(rv, self._request_environ())
+            elif isinstance(rv, Response) or callable(rv):
+                try:
+                    rv = response_class.force_type(rv, self._request_environ())
+                except TypeError as error:
+                    raise TypeError(
+                        f"{error}\n" + _INVALID_TYPE.format(type_name=type(rv).__name__)
+                    ).with_traceback(sys.exc_info()[2]) from None
+            else:
+                raise TypeError(_INVALID_TYPE.format(type_name=type(rv).__name__))
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status.decode("latin-1") if not isinstance(status, str) else status
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return cast(Response, rv)
+
+    @staticmethod
+    def _request_environ() -> dict[str, Any] | None:
+        request = current_context().request
+        return None if request is None else request.environ
+
+    # -- sync / async ---------------------------------------------------------------
+
+    def ensure_sync(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap an ``async def`` function so sync dispatch can call it."""
+        if inspect.iscoroutinefunction(function):
+            return self.async_to_sync(function)
+        return function
+
+    def async_to_sync(self, function: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        """A sync callable that runs ``function`` to completion on this thread's loop."""
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return run_coroutine_sync(function(*args, **kwargs))
+
+        return run
+
+    # -- URLs and running -------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see :func:`erlen.helpers.url_for`."""
+        from erlen.helpers import build_url
+
+        return build_url(self, endpoint, _anchor, _method, _scheme, _external, values)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app on uvicorn (like ``erlen run``); for development."""
+        from erlen.cli import serve_app
+
+        if debug is not None:
+            self.debug = debug
+        serve_app(self, host=host or "127.0.0.1", port=port or 5000, **options)
+
+
+#: Flask's name for the application class, so Flask code runs unchanged.
+Flask = Erlen
+
+
+class _ContextManager:
+    """Pushes a context on enter and runs teardown on exit (``with app.app_context():``)."""
+
+    __slots__ = ("_app", "_context", "_tokens")
+
+    def __init__(self, app: Erlen, context: Context) -> None:
+        self._app = app
+        self._context = context
+        self._tokens: list[Any] = []
+
+    def push(self) -> None:
+        self._context.depth += 1
+        self._tokens.append(_cv_context.set(self._context))
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        self._context.depth -= 1
+        if self._context.depth == 0:
+            self._app._teardown(self._context, exc)
+        _cv_context.reset(self._tokens.pop())
+
+    def __enter__(self) -> Context:
+        self.push()
+        return self._context
+
+    def __exit__(self, exc_type: Any, exc_value: BaseException | None, tb: Any) -> None:
+        self.pop(exc_value)
+
+
+def make_response(*args: Any) -> Response:
+    """Make a response from view-style return values, in the current app."""
+    from erlen.ctx import current_app
+
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        return current_app.make_response(args[0])
+    return current_app.make_response(args)

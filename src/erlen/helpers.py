@@ -1,0 +1,130 @@
+"""View helpers: ``redirect``, ``abort`` and ``url_for``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from erlen.ctx import _cv_context, current_app_or_none
+from erlen.exceptions import abort
+
+if TYPE_CHECKING:
+    from erlen.app import Erlen
+    from erlen.response import Response
+
+__all__ = ["abort", "redirect", "url_for"]
+
+_REDIRECT_PAGE = (
+    "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+    "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: "
+    '<a href="{0}">{0}</a>. If not, click the link.\n'
+)
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+# The same entities markupsafe (and so Flask) uses, so redirect pages match byte for byte.
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
+)
+
+
+def escape_html(text: str) -> str:
+    """Escape text for HTML content and attribute values."""
+    return text.translate(_HTML_ESCAPES)
+
+
+def _encode_location(location: str) -> str:
+    """Percent-encode backslashes and control characters; everything else is kept."""
+    if location.isprintable() and "\\" not in location:
+        return location
+    return "".join(
+        f"%{ord(char):02X}" if char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in location
+    )
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+    """A response that redirects the client to ``location`` (301, 302, 303, 307 or 308).
+
+    The body is a short HTML page with the escaped target, as Flask sends it.
+    Backslashes and control characters in ``location`` are percent-encoded so
+    they can neither split the header nor be read as ``/`` by a browser.
+    """
+    if Response is None:
+        app = current_app_or_none()
+        if app is not None:
+            Response = app.response_class
+        else:
+            from erlen.response import Response
+    if not isinstance(location, str):
+        from erlen.errors import ArgumentTypeError, describe
+
+        raise ArgumentTypeError(f"redirect location must be str, got {describe(location)}")
+    location = _encode_location(location)
+    response = Response(_REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html")
+    response.headers["Location"] = location
+    return response
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: Any,
+) -> str:
+    """The URL of ``endpoint``; unknown ``values`` become the query string.
+
+    Inside a request the URL is relative unless ``_external`` or ``_scheme`` is
+    given; outside one it is external and needs the ``SERVER_NAME`` config.
+    """
+    from erlen.ctx import current_app
+
+    return build_url(current_app, endpoint, _anchor, _method, _scheme, _external, values)
+
+
+def build_url(
+    app: Erlen,
+    endpoint: str,
+    anchor: str | None,
+    method: str | None,
+    scheme: str | None,
+    external: bool | None,
+    values: dict[str, Any],
+) -> str:
+    """Shared implementation of ``url_for`` and ``app.url_for``."""
+    context = _cv_context.get(None)
+    request = context.request if context is not None and context.app is app else None
+    if request is not None:
+        if endpoint[:1] == ".":
+            endpoint = endpoint[1:]
+        if external is None:
+            external = scheme is not None
+        host = request.host
+        root = request.root_path
+        default_scheme = request.scheme
+    else:
+        server_name = app.config["SERVER_NAME"]
+        if server_name is None:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without 'SERVER_NAME'"
+                " configured. Also configure 'APPLICATION_ROOT' and"
+                " 'PREFERRED_URL_SCHEME' as needed."
+            )
+        if external is None:
+            external = True
+        host = server_name
+        root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
+        default_scheme = app.config["PREFERRED_URL_SCHEME"]
+    if scheme is not None and not external:
+        raise ValueError("When specifying '_scheme', '_external' must be True.")
+
+    path = app.url_map.build(endpoint, values, method=method)
+    url = f"{root.rstrip('/')}{path}"
+    if external:
+        url = f"{scheme or default_scheme}://{host}{url}"
+    if anchor is not None:
+        url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+    return url
