@@ -163,6 +163,8 @@ class Erlen:
         self.error_handler_spec: dict[
             HookKey, dict[int | None, dict[type[BaseException], ErrorHandler]]
         ] = {None: {}}
+        self.before_serving_funcs: list[Callable[[], Any]] = []
+        self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
         self._logger: logging.Logger | None = None
 
@@ -328,6 +330,16 @@ class Erlen:
         self.teardown_appcontext_funcs.append(function)
         return function
 
+    def before_serving(self, function: F) -> F:
+        """Register a function run once at server start-up (ASGI lifespan startup)."""
+        self.before_serving_funcs.append(function)
+        return function
+
+    def after_serving(self, function: F) -> F:
+        """Register a function run once at server shutdown (ASGI lifespan shutdown)."""
+        self.after_serving_funcs.append(function)
+        return function
+
     def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Decorator registering a handler for an HTTP status code or an exception class."""
 
@@ -444,8 +456,17 @@ class Erlen:
                 self._teardown(context, error)
             _cv_context.reset(token)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return self.wsgi_app(environ, start_response)
+    async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
+        """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""
+        from erlen.asgi import asgi_app
+
+        await asgi_app(self, scope, receive, send)
+
+    def __call__(self, environ_or_scope: Any, start_response_or_receive: Any, send: Any = None) -> Any:
+        """WSGI with two arguments, ASGI 3 (returning a coroutine) with three."""
+        if send is None:
+            return self.wsgi_app(environ_or_scope, start_response_or_receive)
+        return self.asgi_app(environ_or_scope, start_response_or_receive, send)
 
     def full_dispatch_request(self, context: Context | None = None) -> Response:
         """Run the before-request hooks, the view, and turn the result into a response."""
@@ -715,6 +736,15 @@ class Erlen:
             self.debug = debug
         serve_app(self, host=host or "127.0.0.1", port=port or 5000, **options)
 
+
+# ASGI servers (uvicorn, hypercorn) tell ASGI 3 apps by a coroutine-function
+# ``__call__``; mark ours so ``uvicorn module:app`` works, while WSGI servers
+# simply call it with two arguments.
+if hasattr(inspect, "markcoroutinefunction"):
+    inspect.markcoroutinefunction(Erlen.__call__)
+_coroutine_marker = getattr(asyncio.coroutines, "_is_coroutine", None)
+if _coroutine_marker is not None:
+    Erlen.__call__._is_coroutine = _coroutine_marker  # type: ignore[attr-defined]
 
 #: Flask's name for the application class, so Flask code runs unchanged.
 Flask = Erlen

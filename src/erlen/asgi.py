@@ -1,0 +1,508 @@
+"""The ASGI 3 adapter: the only module that knows ASGI.
+
+A request becomes the same PEP 3333-keyed ``environ`` the WSGI side gets, so
+``Request`` and the app's dispatch are shared by both protocols. Sync views and
+hooks run in a thread pool (one hop for the whole sync dispatch); ``async def``
+views run on the loop. The request body is read from ``receive`` only when
+something asks for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from erlen.ctx import Context, _cv_context
+from erlen.exceptions import BadRequest
+
+if TYPE_CHECKING:
+    from erlen.app import Erlen
+    from erlen.response import Response
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+T = TypeVar("T")
+
+#: Threads for sync views, hooks and generators under ASGI (Starlette uses 40).
+SYNC_THREADS = 40
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+class ASGIProtocolError(RuntimeError):
+    """The server sent a scope or message that breaks the ASGI specification."""
+
+
+class ClientDisconnected(BadRequest):
+    """The client went away before the request body was read."""
+
+    description = "The client disconnected before the request body was received."
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="erlen-sync")
+    return _executor
+
+
+async def run_sync(function: Callable[..., T], *args: Any) -> T:
+    """Run a blocking callable in the pool, inside a copy of the current context."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    return await loop.run_in_executor(
+        _get_executor(), functools.partial(context.run, function, *args)
+    )
+
+
+class ASGIInput:
+    """``wsgi.input`` for ASGI: a file-like reader over ``http.request`` messages.
+
+    Reads from a worker thread wait on the loop; reads on the loop thread can
+    only use what :meth:`receive_all` already buffered (otherwise they would
+    deadlock), and say so instead of hanging.
+    """
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._buffer = bytearray()
+        self.complete = False
+        self.disconnected = False
+
+    async def _receive_chunk(self) -> None:
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "http.request":
+            body = message.get("body", b"")
+            if not isinstance(body, (bytes, bytearray)):
+                raise ASGIProtocolError(
+                    f"'http.request' body must be bytes, got {type(body).__name__}"
+                )
+            self._buffer += body
+            if not message.get("more_body", False):
+                self.complete = True
+        elif kind == "http.disconnect":
+            self.disconnected = True
+            self.complete = True
+            raise ClientDisconnected()
+        else:
+            raise ASGIProtocolError(f"unexpected ASGI message {kind!r} while reading the body")
+
+    async def receive_all(self, limit: int | None = None) -> None:
+        """Buffer the body (stopping once more than ``limit`` bytes arrived)."""
+        while not self.complete and (limit is None or len(self._buffer) <= limit):
+            await self._receive_chunk()
+
+    def _fill(self, size: int) -> None:
+        while not self.complete and (size < 0 or len(self._buffer) < size):
+            if threading.get_ident() == self._loop_thread:
+                raise RuntimeError(
+                    "The request body was not received yet and cannot be read from the"
+                    " event loop thread without blocking it. This happens only in async"
+                    " code that bypasses erlen's dispatch; read it in a sync view."
+                )
+            asyncio.run_coroutine_threadsafe(self._receive_chunk(), self._loop).result()
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        self._fill(size)
+        if size < 0 or size >= len(self._buffer):
+            data = bytes(self._buffer)
+            self._buffer.clear()
+        else:
+            data = bytes(self._buffer[:size])
+            del self._buffer[:size]
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        while b"\n" not in self._buffer and not self.complete:
+            if 0 <= size <= len(self._buffer):
+                break
+            self._fill(len(self._buffer) + 1)
+        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+        if 0 <= size < end:
+            end = size
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+
+def _header_text(value: object, what: str) -> str:
+    if not isinstance(value, (bytes, bytearray)):
+        raise ASGIProtocolError(f"ASGI {what} must be bytes, got {type(value).__name__}")
+    return bytes(value).decode("latin-1")
+
+
+def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
+    """The PEP 3333 keys for an ASGI ``http`` scope; ``Request`` reads these."""
+    try:
+        method = scope["method"]
+        path = scope["path"]
+    except KeyError as missing:
+        raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
+    if not isinstance(method, str) or not isinstance(path, str):
+        raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
+    root_path: str = scope.get("root_path", "") or ""
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    query = scope.get("query_string", b"")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": _header_text(query, "query_string"),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+        "asgi.scope": scope,
+    }
+    server = scope.get("server")
+    if server:
+        environ["SERVER_NAME"] = str(server[0])
+        environ["SERVER_PORT"] = str(server[1]) if server[1] is not None else "80"
+    else:
+        environ["SERVER_NAME"] = "localhost"
+        environ["SERVER_PORT"] = "80"
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = str(client[0])
+        environ["REMOTE_PORT"] = str(client[1])
+    for pair in scope.get("headers", ()):
+        try:
+            raw_name, raw_value = pair
+        except (TypeError, ValueError):
+            raise ASGIProtocolError("each ASGI header must be a (name, value) pair") from None
+        name = _header_text(raw_name, "header name").lower()
+        value = _header_text(raw_value, "header value")
+        if name == "content-type":
+            key = "CONTENT_TYPE"
+        elif name == "content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        if key in environ:
+            # HTTP/2 may split Cookie into several fields; they rejoin with "; ".
+            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+        else:
+            environ[key] = value
+    return environ
+
+
+async def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ASGI connection scope."""
+    kind = scope.get("type")
+    if kind == "http":
+        await _serve_http(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _serve_lifespan(app, receive, send)
+    elif kind == "websocket":
+        # erlen has no WebSocket views: refuse the handshake (the server answers 403).
+        message = await receive()
+        if message.get("type") == "websocket.connect":
+            await send({"type": "websocket.close", "code": 1008})
+    else:
+        raise ASGIProtocolError(f"unsupported ASGI scope type {kind!r}")
+
+
+async def _call(function: Callable[..., Any], *args: Any) -> Any:
+    if asyncio.iscoroutinefunction(function):
+        return await function(*args)
+    return await run_sync(function, *args)
+
+
+async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        kind = message.get("type")
+        if kind == "lifespan.startup":
+            try:
+                for function in app.before_serving_funcs:
+                    await _call(function)
+            except Exception as error:
+                await send({"type": "lifespan.startup.failed", "message": repr(error)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif kind == "lifespan.shutdown":
+            try:
+                for function in app.after_serving_funcs:
+                    await _call(function)
+            except Exception as error:
+                await send({"type": "lifespan.shutdown.failed", "message": repr(error)})
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _dispatch_is_sync(app: Erlen, context: Context) -> bool:
+    request = context.request
+    assert request is not None
+    rule = request.url_rule
+    if rule is not None:
+        view = app.view_functions.get(rule.endpoint)
+        if view is not None and asyncio.iscoroutinefunction(view):
+            return False
+    hooks = app.before_request_funcs.get(None)
+    return not (hooks and any(asyncio.iscoroutinefunction(hook) for hook in hooks))
+
+
+def _dispatch_sync(app: Erlen, context: Context) -> Response:
+    try:
+        return app.full_dispatch_request(context)
+    except Exception as error:
+        return app.handle_exception(error)
+
+
+async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    body = ASGIInput(receive, asyncio.get_running_loop())
+    environ = build_environ(scope, body)
+    context = app._make_context(environ)
+    context.depth = 1
+    token = _cv_context.set(context)
+    error: BaseException | None = None
+    try:
+        try:
+            if _dispatch_is_sync(app, context):
+                response = await run_sync(_dispatch_sync, app, context)
+            else:
+                response = await _dispatch_async(app, context, body)
+        except Exception as exception:
+            error = exception
+            raise
+        await send_response(response, environ, send, receive)
+    except BaseException as exception:
+        error = error or exception
+        raise
+    finally:
+        context.depth -= 1
+        if context.depth == 0:
+            if app.teardown_request_funcs or app.teardown_appcontext_funcs:
+                await run_sync(app._teardown, context, error)
+            else:
+                app._teardown(context, error)
+        _cv_context.reset(token)
+
+
+async def _dispatch_async(app: Erlen, context: Context, body: ASGIInput) -> Response:
+    """The async twin of ``full_dispatch_request`` for ``async def`` views and hooks."""
+    request = context.request
+    assert request is not None
+    if request.content_length or "HTTP_TRANSFER_ENCODING" in request.environ:
+        # Sync accessors (get_json, form) must not block the loop: buffer the body
+        # first, stopping just past the limit so Request answers 413.
+        limit = request.max_content_length
+        if limit is None or (request.content_length or 0) <= limit:
+            await body.receive_all(limit)
+    try:
+        try:
+            rv = None
+            for hook in app.before_request_funcs.get(None, ()):
+                rv = await _call(hook)
+                if rv is not None:
+                    break
+            if rv is None:
+                rv = await _view_async(app, context)
+        except Exception as exception:
+            rv = await _handle_user_exception_async(app, exception)
+        return await _finalize_async(app, rv)
+    except Exception as exception:
+        return await _handle_exception_async(app, exception)
+
+
+async def _view_async(app: Erlen, context: Context) -> Any:
+    request = context.request
+    assert request is not None
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule = request.url_rule
+    assert rule is not None
+    if rule.provide_automatic_options and request.method == "OPTIONS":
+        return app.make_default_options_response()
+    return await _call(app.view_functions[rule.endpoint], *(), **request.view_args)
+
+
+async def _handle_user_exception_async(app: Erlen, error: Exception) -> Any:
+    from erlen.exceptions import HTTPException, RequestRedirect
+
+    if isinstance(error, HTTPException) and not app.trap_http_exception(error):
+        if error.code is None or isinstance(error, RequestRedirect):
+            return error
+        handler = app._find_error_handler(error)
+        return error if handler is None else await _call(handler, error)
+    handler = app._find_error_handler(error)
+    if handler is None:
+        raise error
+    return await _call(handler, error)
+
+
+async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False) -> Response:
+    response = app.make_response(rv)
+    try:
+        context = _cv_context.get()
+        for function in context.after_request_functions:
+            response = await _call(function, response)
+        for function in reversed(app.after_request_funcs.get(None, ())):
+            response = await _call(function, response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Request finalizing failed with an error while handling an error")
+    return response
+
+
+async def _handle_exception_async(app: Erlen, error: Exception) -> Response:
+    from erlen.exceptions import InternalServerError
+
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise error
+    app.log_exception(error)
+    server_error: Any = InternalServerError(original_exception=error)
+    handler = app._find_error_handler(server_error)
+    if handler is not None:
+        server_error = await _call(handler, server_error)
+    return await _finalize_async(app, server_error, from_error_handler=True)
+
+
+def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
+async def send_response(
+    response: Response, environ: dict[str, Any], send: Send, receive: Receive
+) -> None:
+    """Send a response: headers, then the body as it is produced; always closed once."""
+    source = response.response
+    if hasattr(source, "__aiter__") and not isinstance(source, (list, tuple)):
+        await _send_async_body(response, environ, send, receive)
+        return
+    app_iter, status, headers = response.get_wsgi_response(environ)
+    try:
+        start = {
+            "type": "http.response.start",
+            "status": int(status[:3]),
+            "headers": _encode_headers(headers),
+        }
+        if isinstance(app_iter, (list, tuple)) or not response.is_streamed:
+            # PERF: a buffered body goes out in one message, no thread hop.
+            chunks = list(app_iter)
+            await send(start)
+            await send({"type": "http.response.body", "body": b"".join(chunks)})
+            return
+        await send(start)
+        await _stream_sync_body(app_iter, send, receive)
+    finally:
+        close = getattr(app_iter, "close", None)
+        if close is not None:
+            if response.is_streamed:
+                await run_sync(close)
+            else:
+                close()
+
+
+_END = object()
+
+
+def _next_chunk(iterator: Iterator[bytes]) -> Any:
+    return next(iterator, _END)
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message.get("type") == "http.disconnect":
+            return
+
+
+async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Receive) -> None:
+    iterator = iter(app_iter)
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        while True:
+            chunk = await run_sync(_next_chunk, iterator)
+            if chunk is _END or watcher.done():
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if not watcher.done():
+            await send({"type": "http.response.body", "body": b""})
+    finally:
+        watcher.cancel()
+
+
+async def _iterate_async_body(source: Any) -> AsyncIterator[bytes]:
+    async for chunk in source:
+        if isinstance(chunk, str):
+            yield chunk.encode("utf-8")
+        else:
+            yield bytes(chunk)
+
+
+async def _send_async_body(
+    response: Response, environ: dict[str, Any], send: Send, receive: Receive
+) -> None:
+    source = response.response
+    headers = response.get_wsgi_headers(environ)
+    status = response.status_code
+    send_body = environ["REQUEST_METHOD"] != "HEAD" and not (
+        100 <= status < 200 or status in (204, 304)
+    )
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+
+    async def pump() -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": _encode_headers(headers.to_wsgi_list()),
+            }
+        )
+        if send_body:
+            async for chunk in _iterate_async_body(source):
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    pumping = asyncio.ensure_future(pump())
+    try:
+        await asyncio.wait({pumping, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if not pumping.done():
+            pumping.cancel()
+        try:
+            await pumping
+        except asyncio.CancelledError:
+            if not watcher.done():
+                raise
+    finally:
+        watcher.cancel()
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        response.close()
