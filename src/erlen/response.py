@@ -1,0 +1,706 @@
+"""The Response: status, headers and body, behaving like ``flask.Response``.
+
+The object is sans-IO: it holds state and knows how to encode its body. The
+WSGI rules (what goes on the wire for HEAD, 204, 304, Location rewriting,
+closing) live in :mod:`erlen.wsgi`; ``Response.__call__`` delegates there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import erlen.json as _json_module
+from erlen import wsgi as _wsgi
+from erlen.errors import ArgumentTypeError, HeaderValueError, LocationValueError, describe
+from erlen.http.headers import Headers, validate_header_value
+from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
+from erlen.http.status import parse_status
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    WSGIEnvironment = dict[str, Any]
+    StartResponse = Callable[..., Any]
+    WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+
+__all__ = ["Response", "ResponseStream"]
+
+_DEFAULT_MAX_COOKIE_SIZE = 4093
+_FORBIDDEN_CHARS = ("\r", "\n", "\x00")
+
+# PERF: status lines for integer codes are parsed once per process.
+_STATUS_BY_CODE: dict[int, tuple[str, int]] = {}
+# PERF: validated Content-Type values, keyed by the mimetype or content type
+# the caller passed; bounded because the keys may come from user input.
+_FROM_MIMETYPE: dict[str, str] = {}
+_FROM_CONTENT_TYPE: dict[str, str] = {}
+_CACHE_LIMIT = 512
+
+
+def _clean_status(value: int | str | HTTPStatus) -> tuple[str, int]:
+    if type(value) is int:
+        cached = _STATUS_BY_CODE.get(value)
+        if cached is not None:
+            return cached
+        code, line = parse_status(value)
+        _STATUS_BY_CODE[value] = cached = (line, code)
+        return cached
+    code, line = parse_status(value)
+    return line, code
+
+
+def _checked_content_type(value: object, from_mimetype: bool) -> str:
+    """The Content-Type for a mimetype (charset added) or a full content type, validated."""
+    cache = _FROM_MIMETYPE if from_mimetype else _FROM_CONTENT_TYPE
+    if type(value) is str:
+        cached = cache.get(value)
+        if cached is not None:
+            return cached
+    field = "mimetype" if from_mimetype else "content_type"
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{field} must be a str, got {describe(value)}")
+    for char in _FORBIDDEN_CHARS:
+        if char in value:
+            raise HeaderValueError(f"{field} must not contain CR, LF or NUL: got {describe(value)}")
+    result = get_content_type(value, "utf-8") if from_mimetype else value
+    result = validate_header_value("Content-Type", result)
+    if type(value) is str and len(cache) < _CACHE_LIMIT:
+        cache[value] = result
+    return result
+
+
+def _as_body_bytes(value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise ArgumentTypeError(f"response data must be str or bytes, got {describe(value)}")
+
+
+def _iter_encoded(iterable: Iterable[Any]) -> Iterator[bytes]:
+    for item in iterable:
+        if type(item) is bytes:
+            yield item
+        elif isinstance(item, str):
+            yield item.encode()
+        elif isinstance(item, (bytes, bytearray, memoryview)):
+            yield bytes(item)
+        else:
+            raise ArgumentTypeError(
+                f"response body items must be str or bytes, got {describe(item)}"
+            )
+
+
+class _CallbackDict(dict[str, str]):
+    """A dict that reports each change, so ``mimetype_params`` edits reach the header."""
+
+    __slots__ = ("on_update",)
+
+    def __init__(self, initial: dict[str, str], on_update: Callable[[_CallbackDict], None]):
+        super().__init__(initial)
+        self.on_update = on_update
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        self.on_update(self)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.on_update(self)
+
+    def clear(self) -> None:
+        super().clear()
+        self.on_update(self)
+
+    def popitem(self) -> tuple[str, str]:
+        item = super().popitem()
+        self.on_update(self)
+        return item
+
+    def update(self, *args: Any, **kwargs: str) -> None:
+        super().update(*args, **kwargs)
+        self.on_update(self)
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        added = key not in self
+        value = super().setdefault(key, default)
+        if added:
+            self.on_update(self)
+        return value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        present = key in self
+        value = super().pop(key, *default)
+        if present:
+            self.on_update(self)
+        return value
+
+
+def _header_property(name: str, doc: str) -> property:
+    """A str-valued header as a property; assigning ``None`` or ``del`` removes it."""
+
+    def fget(self: Response) -> str | None:
+        value: str | None = self.headers.get(name)
+        return value
+
+    def fset(self: Response, value: str | None) -> None:
+        if value is None:
+            self.headers.pop(name, None)
+        else:
+            self.headers[name] = value
+
+    def fdel(self: Response) -> None:
+        self.headers.pop(name, None)
+
+    return property(fget, fset, fdel, doc=doc)
+
+
+class Response:
+    """An HTTP response: a status, a :class:`~erlen.http.headers.Headers` and a body.
+
+    Behaves like ``flask.Response``: a str body is encoded as UTF-8, bytes are
+    sent as is, a list or tuple is a fixed-length body and any other iterable
+    (a generator) is streamed. The default mimetype is ``text/html``.
+    """
+
+    # __dict__ stays so users and subclasses can set their own attributes.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_on_close",
+        "_status",
+        "_status_code",
+        "_stream",
+        "direct_passthrough",
+        "headers",
+        "response",
+    )
+
+    #: The status used when none is given.
+    default_status = 200
+    #: The mimetype used when neither a mimetype nor a content type is given.
+    default_mimetype: str | None = "text/html"
+    #: Make a relative Location absolute against the request URL when sending.
+    autocorrect_location_header = False
+    #: Add Content-Length when the body's length is known.
+    automatically_set_content_length = True
+    #: Allow reading ``data`` of a streamed body by buffering it into a list.
+    implicit_sequence_conversion = True
+    #: The module whose ``loads`` parses the body in :meth:`get_json`.
+    json_module: Any = _json_module
+
+    headers: Headers
+    response: Iterable[Any]
+    direct_passthrough: bool
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | bytes | Iterable[str] | str | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Mapping[str, str | Iterable[str]] | Iterable[tuple[str, str]] | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        # Everything is validated before anything is stored or mutated, so a
+        # Headers object passed in is untouched when an argument is bad.
+        if isinstance(headers, Headers):
+            header_obj: Headers | None = headers
+        elif not headers:
+            header_obj = None
+        else:
+            header_obj = Headers(headers)
+
+        if content_type is None:
+            if mimetype is None and (header_obj is None or "content-type" not in header_obj):
+                mimetype = self.default_mimetype
+            new_type = None if mimetype is None else _checked_content_type(mimetype, True)
+        else:
+            new_type = _checked_content_type(content_type, False)
+
+        self._status, self._status_code = _clean_status(
+            self.default_status if status is None else status
+        )
+
+        if header_obj is None:
+            # PERF: the Content-Type was validated (and cached) above, so the
+            # fresh list is adopted without a second validation pass.
+            header_obj = Headers._from_trusted(
+                [] if new_type is None else [("Content-Type", new_type)]
+            )
+        elif new_type is not None:
+            header_obj._set_trusted("Content-Type", new_type)
+        self.headers = header_obj
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] | None = None
+        self._stream: ResponseStream | None = None
+
+        if response is None:
+            self.response = []
+        elif isinstance(response, (str, bytes, bytearray, memoryview)):
+            self.set_data(response)
+        elif isinstance(response, Iterable):
+            self.response = response
+        else:
+            raise ArgumentTypeError(
+                f"response must be str, bytes or an iterable of them, got {describe(response)}"
+            )
+
+    def __repr__(self) -> str:
+        if self.is_sequence:
+            body = f"{sum(map(len, self.iter_encoded()))} bytes"
+        else:
+            body = "streamed" if self.is_streamed else "likely-streamed"
+        return f"<{type(self).__name__} {body} [{self._status}]>"
+
+    # Status
+
+    @property
+    def status(self) -> str:
+        """The status line, such as ``'404 NOT FOUND'``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        self._status, self._status_code = _clean_status(value)
+
+    @property
+    def status_code(self) -> int:
+        """The status code as an int."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int | str | HTTPStatus) -> None:
+        self._status, self._status_code = _clean_status(code)
+
+    # Body
+
+    @overload
+    def get_data(self, as_text: Literal[False] = False) -> bytes: ...
+
+    @overload
+    def get_data(self, as_text: Literal[True]) -> str: ...
+
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The body as bytes (or UTF-8 text); a streamed body is buffered first."""
+        self._ensure_sequence()
+        body = self.response
+        # PERF: the usual body is one bytes item; skip the join.
+        if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+            data: bytes = body[0]
+        else:
+            data = b"".join(self.iter_encoded())
+        return data.decode() if as_text else data
+
+    def set_data(self, value: bytes | bytearray | memoryview | str) -> None:
+        """Replace the body with ``value`` (a str is encoded as UTF-8); sets Content-Length."""
+        data = _as_body_bytes(value)
+        self.response = [data]
+        if self.automatically_set_content_length:
+            # PERF: a decimal length needs no validation.
+            self.headers._set_trusted("Content-Length", str(len(data)))
+
+    data = property(get_data, set_data, doc="The body as bytes; assigning calls set_data.")
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the body has no length (a generator or other iterator)."""
+        try:
+            len(self.response)  # type: ignore[arg-type]
+        except (TypeError, AttributeError):
+            return True
+        return False
+
+    @property
+    def is_sequence(self) -> bool:
+        """True when the body is a list or tuple (its length is known)."""
+        return isinstance(self.response, (list, tuple))
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """Iterate the body as bytes, encoding str items as UTF-8."""
+        return _iter_encoded(self.response)
+
+    def make_sequence(self) -> None:
+        """Buffer a streamed body into a list of bytes; its ``close`` still runs on close."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def _ensure_sequence(self, mutable: bool = False) -> None:
+        if self.is_sequence:
+            if mutable and not isinstance(self.response, list):
+                self.response = list(self.response)
+            return
+        if self.direct_passthrough:
+            raise RuntimeError(
+                "Attempted implicit sequence conversion but the"
+                " response object is in direct passthrough mode."
+            )
+        if not self.implicit_sequence_conversion:
+            raise RuntimeError(
+                "The response object required the iterable to be a"
+                " sequence, but the implicit conversion was disabled."
+                " Call make_sequence() yourself."
+            )
+        self.make_sequence()
+
+    def calculate_content_length(self) -> int | None:
+        """The body length in bytes, or None when it cannot be buffered."""
+        try:
+            self._ensure_sequence()
+        except RuntimeError:
+            return None
+        return sum(len(item) for item in self.iter_encoded())
+
+    def freeze(self) -> None:
+        """Buffer the body, set Content-Length and add an ETag, ready for pickling."""
+        self.response = list(self.iter_encoded())
+        self.headers._set_trusted("Content-Length", str(sum(map(len, self.response))))
+        self.add_etag()
+
+    @property
+    def stream(self) -> ResponseStream:
+        """A write-only file-like object appending to the body."""
+        stream = self._stream
+        if stream is None:
+            stream = self._stream = ResponseStream(self)
+        return stream
+
+    # Closing
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` when the response is closed; returns ``func`` (usable as a decorator)."""
+        if self._on_close is None:
+            self._on_close = [func]
+        else:
+            self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body (if it has ``close``) and run the ``call_on_close`` functions.
+
+        Every function runs even if an earlier one raises; the first error is
+        raised afterwards.
+        """
+        error: BaseException | None = None
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            try:
+                close()
+            except BaseException as exc:
+                error = exc
+        if self._on_close:
+            for func in self._on_close:
+                try:
+                    func()
+                except BaseException as exc:
+                    if error is None:
+                        error = exc
+        if error is not None:
+            raise error
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Headers
+
+    @property
+    def mimetype(self) -> str | None:
+        """The Content-Type without parameters, such as ``'text/html'``."""
+        content_type = self.headers.get("content-type")
+        return content_type.partition(";")[0].strip() if content_type else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers._set_trusted("Content-Type", _checked_content_type(value, True))
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The Content-Type parameters as a dict; changing it rewrites the header."""
+
+        def on_update(params: _CallbackDict) -> None:
+            self.headers["Content-Type"] = dump_options_header(self.mimetype, params)
+
+        params = parse_options_header(self.headers.get("content-type", ""))[1]
+        return _CallbackDict(params, on_update)
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header; assigning ``None`` removes it."""
+        value: str | None = self.headers.get("Content-Type")
+        return value
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Type", None)
+        else:
+            self.headers._set_trusted("Content-Type", _checked_content_type(value, False))
+
+    @content_type.deleter
+    def content_type(self) -> None:
+        self.headers.pop("Content-Type", None)
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int (None if absent or not a number)."""
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except (ValueError, TypeError):
+            return None
+
+    @content_length.setter
+    def content_length(self, value: int | str | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Length", None)
+        else:
+            self.headers["Content-Length"] = str(value)
+
+    @content_length.deleter
+    def content_length(self) -> None:
+        self.headers.pop("Content-Length", None)
+
+    @property
+    def location(self) -> str | None:
+        """The Location header (sent as a URI; relative unless autocorrected)."""
+        value: str | None = self.headers.get("Location")
+        return value
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        if value is None:
+            self.headers.pop("Location", None)
+            return
+        if not isinstance(value, str):
+            raise ArgumentTypeError(f"location must be a str, got {describe(value)}")
+        for char in _FORBIDDEN_CHARS:
+            if char in value:
+                raise LocationValueError(
+                    f"location must not contain CR, LF or NUL: got {describe(value)}"
+                )
+        self.headers["Location"] = value
+
+    @location.deleter
+    def location(self) -> None:
+        self.headers.pop("Location", None)
+
+    content_location = _header_property("Content-Location", "The Content-Location header.")
+    content_encoding = _header_property("Content-Encoding", "The Content-Encoding header.")
+    content_md5 = _header_property("Content-MD5", "The Content-MD5 header.")
+    accept_ranges = _header_property("Accept-Ranges", "The Accept-Ranges header.")
+    access_control_allow_origin = _header_property(
+        "Access-Control-Allow-Origin", "The Access-Control-Allow-Origin header."
+    )
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json`` mimetypes."""
+        mimetype = self.mimetype
+        return mimetype is not None and (
+            mimetype == "application/json"
+            or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+        )
+
+    # ETag
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        """Set the ETag header to ``etag`` quoted (``W/`` prefixed when weak)."""
+        if '"' in etag:
+            raise HeaderValueError(f"etag must not contain '\"': got {describe(etag)}")
+        self.headers["ETag"] = f'W/"{etag}"' if weak else f'"{etag}"'
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag (the SHA-1 of the body) unless one is set already."""
+        if overwrite or "etag" not in self.headers:
+            self.set_etag(hashlib.sha1(self.get_data()).hexdigest(), weak)
+
+    # Cookies
+
+    @property
+    def max_cookie_size(self) -> int:
+        """``MAX_COOKIE_SIZE`` from the current app's config, else 4093."""
+        from erlen.ctx import current_app_or_none
+
+        app = current_app_or_none()
+        if app is not None:
+            size: int = app.config.get("MAX_COOKIE_SIZE", _DEFAULT_MAX_COOKIE_SIZE)
+            return size
+        return _DEFAULT_MAX_COOKIE_SIZE
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: Any = None,
+        expires: Any = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a Set-Cookie header (a warning is issued if it exceeds max_cookie_size)."""
+        from erlen.http.cookies import dump_cookie
+
+        header = dump_cookie(
+            key,
+            value=value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+            max_size=self.max_cookie_size,
+        )
+        self.headers.add("Set-Cookie", header)
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Expire a cookie in the client: set it empty with ``Max-Age=0`` and a past date."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # JSON
+
+    @property
+    def json(self) -> Any | None:
+        """The body parsed as JSON if :attr:`is_json`, else None."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any | None:
+        """Parse the body as JSON; None if not JSON (unless ``force``) or invalid and ``silent``."""
+        if not (force or self.is_json):
+            return None
+        data = self.get_data()
+        try:
+            return self.json_module.loads(data)
+        except ValueError:
+            if not silent:
+                raise
+            return None
+
+    # WSGI
+
+    @classmethod
+    def force_type(cls, response: Any, environ: WSGIEnvironment | None = None) -> Response:
+        """Make ``response`` an instance of ``cls`` (in place), or run a WSGI app into one."""
+        if not isinstance(response, Response):
+            if environ is None:
+                raise ArgumentTypeError(
+                    "cannot convert WSGI application into response objects without an environ"
+                )
+            response = Response(*_wsgi.run_wsgi_app(response, environ))
+        response.__class__ = cls
+        result: Response = response
+        return result
+
+    @classmethod
+    def from_app(
+        cls, app: WSGIApplication, environ: WSGIEnvironment, buffered: bool = False
+    ) -> Response:
+        """Run a WSGI application and wrap its output in a response."""
+        return cls(*_wsgi.run_wsgi_app(app, environ, buffered))
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """A copy of the headers as they are sent for ``environ`` (see :mod:`erlen.wsgi`)."""
+        return Headers._from_trusted(_wsgi.wsgi_header_list(self, environ))
+
+    def get_app_iter(self, environ: WSGIEnvironment) -> Iterable[bytes]:
+        """The body iterable to send for ``environ``; closing it closes the response."""
+        return _wsgi.app_iter(self, environ)
+
+    def get_wsgi_response(
+        self, environ: WSGIEnvironment
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """``(app_iter, status, headers)`` for ``environ``."""
+        headers = _wsgi.wsgi_header_list(self, environ)
+        return _wsgi.app_iter(self, environ), self._status, headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve this response as a WSGI application."""
+        return _wsgi.respond(self, environ, start_response)
+
+
+class ResponseStream:
+    """The write-only file-like view of a response body (``response.stream``)."""
+
+    __slots__ = ("closed", "response")
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def write(self, value: bytes) -> int:
+        """Append ``value`` to the body; drops a Content-Length made stale by it."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        self.response._ensure_sequence(mutable=True)
+        self.response.response.append(value)  # type: ignore[attr-defined]
+        self.response.headers.pop("Content-Length", None)
+        return len(value)
+
+    def writelines(self, seq: Iterable[bytes]) -> None:
+        """Write each item of ``seq``."""
+        for item in seq:
+            self.write(item)
+
+    def close(self) -> None:
+        """Mark the stream closed; later writes raise ``ValueError``."""
+        self.closed = True
+
+    def flush(self) -> None:
+        """Nothing is buffered; raises if closed, as a file does."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def isatty(self) -> bool:
+        """Always False; raises if closed."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        return False
+
+    def tell(self) -> int:
+        """Bytes written so far (the body length)."""
+        self.response._ensure_sequence()
+        return sum(map(len, self.response.response))
+
+    @property
+    def encoding(self) -> str:
+        """The encoding of str bodies: always UTF-8."""
+        return "utf-8"

@@ -1,0 +1,322 @@
+"""The WSGI adapter: the only module that knows the WSGI protocol.
+
+For a :class:`~erlen.response.Response` this decides what reaches the server:
+the final header list (Location as a URI, Content-Length when known, none of
+it for 1xx/204, no entity headers for 304), the body iterable (empty for HEAD
+and bodiless statuses) and closing. Closing follows PEP 3333 with one
+guarantee on top: the response's ``close`` and every ``call_on_close``
+function run exactly once per request, whether the server reads the whole
+body, stops early, calls ``close()`` twice, or the body raises midway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from erlen.errors import ArgumentTypeError, describe
+from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
+
+if TYPE_CHECKING:
+    from erlen.http.headers import Headers
+    from erlen.response import Response
+
+    WSGIEnvironment = dict[str, Any]
+    StartResponse = Callable[..., Any]
+    WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+
+__all__ = [
+    "ClosingIterator",
+    "ResponseBody",
+    "app_iter",
+    "request_url",
+    "respond",
+    "run_wsgi_app",
+    "wsgi_header_list",
+]
+
+# Entity headers dropped from a 304; Expires and Content-Location stay (RFC 9110).
+_DROPPED_ON_304 = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    }
+)
+# Header names whose values the send step looks at.
+_WATCHED = {"location": 0, "content-location": 1, "content-length": 2}
+
+
+def _has_no_body(status: int) -> bool:
+    return 100 <= status < 200 or status == 204 or status == 304
+
+
+def request_url(environ: WSGIEnvironment) -> str:
+    """The request URL without the query string, as a URI (the base for redirects)."""
+    scheme: str = environ["wsgi.url_scheme"]
+    server_name = environ.get("SERVER_NAME")
+    server: tuple[str, int | None] | None = None
+    if server_name is not None:
+        try:
+            port: int | None = int(environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            port = None  # a Unix socket
+        server = (server_name, port)
+    host = host_from_parts(scheme, environ.get("HTTP_HOST"), server)
+    return build_current_url(
+        scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
+    )
+
+
+def _replace(pairs: list[tuple[str, str]], name: str, value: str) -> None:
+    """Set ``name`` like ``Headers.__setitem__``: first occurrence replaced, others removed."""
+    lowered = name.lower()
+    for index, (key, _) in enumerate(pairs):
+        if key.lower() == lowered:
+            pairs[index] = (name, value)
+            pairs[index + 1 :] = [pair for pair in pairs[index + 1 :] if pair[0].lower() != lowered]
+            return
+    pairs.append((name, value))
+
+
+def wsgi_header_list(response: Response, environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    """The ``(name, value)`` list sent for ``response``: a copy, the response is unchanged."""
+    pairs = list(response.headers._list)
+    location = content_location = content_length = None
+    for name, value in pairs:
+        watched = _WATCHED.get(name.lower())
+        if watched is not None:
+            if watched == 0:
+                location = value
+            elif watched == 1:
+                content_location = value
+            else:
+                content_length = value
+
+    if location is not None:
+        location = iri_to_uri(location)
+        if response.autocorrect_location_header:
+            location = join_location(request_url(environ), location)
+        _replace(pairs, "Location", location)
+    if content_location is not None:
+        _replace(pairs, "Content-Location", iri_to_uri(content_location))
+
+    status = response._status_code
+    if 100 <= status < 200 or status == 204:
+        # RFC 9110: no Content-Length in 1xx and 204 responses.
+        pairs = [pair for pair in pairs if pair[0].lower() != "content-length"]
+    elif status == 304:
+        pairs = [pair for pair in pairs if pair[0].lower() not in _DROPPED_ON_304]
+    elif (
+        content_length is None
+        and response.automatically_set_content_length
+        and response.is_sequence
+    ):
+        body: Any = response.response
+        # PERF: a set_data body is one bytes item; its length needs no encoding.
+        if len(body) == 1 and type(body[0]) is bytes:
+            length = len(body[0])
+        else:
+            length = sum(map(len, response.iter_encoded()))
+        pairs.append(("Content-Length", str(length)))
+    return pairs
+
+
+class ClosingIterator:
+    """Wrap an iterable so that ``close()`` runs its own close, then ``callbacks``, once.
+
+    Every callback runs even if an earlier one raises; the first error is
+    raised after the last callback. If the iterable raises while being read,
+    the callbacks run before the error propagates (a later ``close()`` from
+    the server is then a no-op).
+    """
+
+    __slots__ = ("_callbacks", "_closed", "_next")
+
+    def __init__(
+        self,
+        iterable: Iterable[bytes],
+        callbacks: Callable[[], Any] | Iterable[Callable[[], Any]] | None = None,
+    ) -> None:
+        self._next = iter(iterable).__next__
+        if callbacks is None:
+            functions: list[Callable[[], Any]] = []
+        elif callable(callbacks):
+            functions = [callbacks]
+        else:
+            functions = list(callbacks)
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            functions.insert(0, close)
+        self._callbacks = functions
+        self._closed = False
+
+    def __iter__(self) -> ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return self._next()
+        except StopIteration:
+            raise
+        except BaseException:
+            _close_quietly(self)
+            raise
+
+    def close(self) -> None:
+        """Run the close functions; only the first call does anything."""
+        if self._closed:
+            return
+        self._closed = True
+        _run_all(self._callbacks)
+
+
+def _run_all(functions: Iterable[Callable[[], Any]]) -> None:
+    error: BaseException | None = None
+    for function in functions:
+        try:
+            function()
+        except BaseException as exc:
+            if error is None:
+                error = exc
+    if error is not None:
+        raise error
+
+
+def _close_quietly(closable: ClosingIterator | ResponseBody) -> None:
+    # Called while the body's own error propagates: that error is the one the
+    # server must see, so a failure while closing must not replace it.
+    try:
+        closable.close()
+    except Exception:
+        pass
+
+
+def _encode(item: object) -> bytes:
+    if isinstance(item, str):
+        return item.encode()
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item)
+    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
+
+
+class ResponseBody:
+    """The iterable a response hands to the server: encodes items, closes the response once."""
+
+    __slots__ = ("_closed", "_next", "_response")
+
+    def __init__(self, response: Response, iterable: Iterable[Any]) -> None:
+        self._next = iter(iterable).__next__
+        self._response = response
+        self._closed = False
+
+    def __iter__(self) -> ResponseBody:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            item = self._next()
+        except StopIteration:
+            raise
+        except BaseException:
+            _close_quietly(self)
+            raise
+        # PERF: bytes items (the common case) skip the encoding call.
+        if type(item) is bytes:
+            return item
+        try:
+            return _encode(item)
+        except ArgumentTypeError:
+            _close_quietly(self)
+            raise
+
+    def close(self) -> None:
+        """Close the response (its body and ``call_on_close`` functions); once only."""
+        if self._closed:
+            return
+        self._closed = True
+        self._response.close()
+
+
+def app_iter(response: Response, environ: WSGIEnvironment) -> Iterable[bytes]:
+    """The body iterable for ``environ``: empty for HEAD, 1xx, 204 and 304."""
+    body: Any = response.response
+    needs_close = bool(response._on_close) or hasattr(body, "close")
+    if environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code):
+        # The body is not sent, but a generator body is still closed.
+        return ResponseBody(response, ()) if needs_close else ()
+    if response.direct_passthrough:
+        # Handed over untouched (a server's file wrapper stays recognisable)
+        # unless there are close callbacks that must run.
+        return ResponseBody(response, body) if response._on_close else body
+    # PERF: a one-item bytes list needs neither encoding nor closing.
+    if not needs_close and type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        return body
+    return ResponseBody(response, body)
+
+
+def respond(
+    response: Response, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Serve ``response`` as a WSGI application."""
+    headers = wsgi_header_list(response, environ)
+    body = app_iter(response, environ)
+    start_response(response._status, headers)
+    return body
+
+
+def run_wsgi_app(
+    app: WSGIApplication, environ: WSGIEnvironment, buffered: bool = False
+) -> tuple[Iterable[bytes], str, Headers]:
+    """Call a WSGI app; ``(app_iter, status, headers)`` of what it started.
+
+    Output passed to the ``write`` callable is kept in order before the rest
+    of the body. With ``buffered`` the body is read and the app closed here.
+    """
+    from erlen.http.headers import Headers
+
+    environ = dict(environ)
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    written: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info:
+            try:
+                raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        started[:] = [(status, headers)]
+        return written.append
+
+    result = app(environ, start_response)
+    close = getattr(result, "close", None)
+    body: Iterable[bytes] = iter(result)
+    if buffered:
+        try:
+            # Unlike Werkzeug, output given to write() is kept when buffering.
+            body = [*written, *body]
+        finally:
+            if close is not None:
+                close()
+    else:
+        # Read until start_response was called (a generator app calls it late).
+        for chunk in body:
+            written.append(chunk)
+            if started:
+                break
+        if written:
+            body = chain(written, body)
+        if close is not None and body is not result:
+            body = ClosingIterator(body, close)
+    if not started:
+        raise RuntimeError("The WSGI application did not call start_response.")
+    status, header_list = started[0]
+    return body, status, Headers(header_list)
