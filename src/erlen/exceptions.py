@@ -1,0 +1,721 @@
+"""HTTP errors as exceptions: raise one in a view and the client gets its page.
+
+Every class mirrors the one of the same name in ``werkzeug.exceptions`` (same
+``code``, reason ``name``, headers and HTML page shape), so Flask code that
+imports, raises or catches them works unchanged. The default description
+sentences are erlen's own. Each exception is also a WSGI app.
+"""
+
+from __future__ import annotations
+
+import datetime as _datetime
+from collections.abc import Iterable
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from erlen.errors import HeaderValueError, LocationValueError, describe
+
+if TYPE_CHECKING:
+    from erlen.response import Response
+
+    WSGIEnvironment = dict[str, Any]
+    StartResponse = Any
+
+__all__ = [
+    "Aborter",
+    "BadGateway",
+    "BadHost",
+    "BadRequest",
+    "BadRequestKeyError",
+    "ClientDisconnected",
+    "Conflict",
+    "ExpectationFailed",
+    "FailedDependency",
+    "Forbidden",
+    "GatewayTimeout",
+    "Gone",
+    "HTTPException",
+    "HTTPVersionNotSupported",
+    "ImATeapot",
+    "InternalServerError",
+    "LengthRequired",
+    "Locked",
+    "MethodNotAllowed",
+    "MisdirectedRequest",
+    "NotAcceptable",
+    "NotFound",
+    "NotImplemented",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "RequestEntityTooLarge",
+    "RequestHeaderFieldsTooLarge",
+    "RequestRedirect",
+    "RequestTimeout",
+    "RequestURITooLarge",
+    "RequestedRangeNotSatisfiable",
+    "SecurityError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnavailableForLegalReasons",
+    "UnprocessableEntity",
+    "UnsupportedMediaType",
+    "abort",
+    "default_exceptions",
+]
+
+# Reason phrases as Werkzeug names them (``HTTPException.name``): the page
+# title and ``str(error)`` must read the same as under Flask.
+_REASONS: dict[int, str] = {
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    306: "Switch Proxy",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Request Entity Too Large",
+    414: "Request URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Requested Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "I'm a teapot",
+    421: "Misdirected Request",
+    422: "Unprocessable Entity",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    449: "Retry With",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    510: "Not Extended",
+    511: "Network Authentication Failed",
+}
+
+# The same five characters markupsafe escapes, spelled the same way, so the
+# page bytes match Flask's for a given description.
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "\n": "<br>"}
+)
+_HTML_ESCAPES_KEEP_NEWLINE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
+)
+_CONTENT_TYPE = ("Content-Type", "text/html; charset=utf-8")
+_UNSAFE = ("\r", "\n", "\0")
+
+
+def _escape(text: str) -> str:
+    return text.translate(_HTML_ESCAPES_KEEP_NEWLINE)
+
+
+def _header_text(field: str, value: object) -> str:
+    """``str(value)``, refused when it would split or end the header line."""
+    text = str(value)
+    for char in _UNSAFE:
+        if char in text:
+            raise HeaderValueError(f"{field} must not contain CR, LF or NUL: {describe(value)}")
+    return text
+
+
+def _get_environ(environ: Any) -> Any:
+    # A request object stands in for its environ, as in Werkzeug.
+    return getattr(environ, "environ", environ)
+
+
+class HTTPException(Exception):
+    """Base of the HTTP errors: raise in a view, or call as a WSGI app."""
+
+    code: int | None = None
+    description: str | None = None
+
+    def __init__(self, description: str | None = None, response: Response | None = None) -> None:
+        super().__init__()
+        if description is not None:
+            self.description = description
+        self.response = response
+
+    @property
+    def name(self) -> str:
+        """The reason phrase for ``code`` ('Not Found'), 'Unknown Error' when unknown."""
+        return _REASONS.get(self.code, "Unknown Error")  # type: ignore[arg-type]
+
+    def get_description(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> str:
+        """The description as an HTML paragraph, escaped, newlines as ``<br>``."""
+        description = self.description
+        if description is None:
+            return "<p></p>"
+        return f"<p>{description.translate(_HTML_ESCAPES)}</p>"
+
+    def get_body(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> str:
+        """The HTML error page."""
+        name = _escape(self.name)
+        return (
+            "<!doctype html>\n<html lang=en>\n"
+            f"<title>{self.code} {name}</title>\n"
+            f"<h1>{name}</h1>\n"
+            f"{self.get_description(environ)}\n"
+        )
+
+    def get_headers(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        """The response headers as ``(name, value)`` pairs."""
+        return [_CONTENT_TYPE]
+
+    def get_response(
+        self, environ: WSGIEnvironment | Any | None = None, scope: dict[str, Any] | None = None
+    ) -> Response:
+        """The response to send: the one given at construction, else the HTML page."""
+        if self.response is not None:
+            return self.response
+        from erlen.response import Response
+
+        if environ is not None:
+            environ = _get_environ(environ)
+        headers = self.get_headers(environ, scope)
+        return Response(self.get_body(environ, scope), self.code, headers)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve this error as a WSGI application."""
+        response: Any = self.get_response(environ)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    def __str__(self) -> str:
+        code = "???" if self.code is None else self.code
+        return f"{code} {self.name}: {self.description}"
+
+    def __repr__(self) -> str:
+        code = "???" if self.code is None else self.code
+        return f"<{type(self).__name__} '{code}: {self.name}'>"
+
+
+class BadRequest(HTTPException):
+    """400: the request is malformed or cannot be processed as sent."""
+
+    code = 400
+    description = "The server could not make sense of the request it received."
+
+
+class BadRequestKeyError(BadRequest, KeyError):
+    """Both a ``KeyError`` and a 400: a required form or query key is missing."""
+
+    #: When true the page names the missing key; useful while debugging only.
+    show_exception = False
+    _description: str | None = BadRequest.description
+
+    def __init__(self, arg: object | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if arg is None:
+            KeyError.__init__(self)
+        else:
+            KeyError.__init__(self, arg)
+
+    @property  # type: ignore[override]
+    def description(self) -> str | None:
+        if self.show_exception:
+            return f"{self._description}\nKeyError: {KeyError.__str__(self)}"
+        return self._description
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._description = value
+
+
+class ClientDisconnected(BadRequest):
+    """The client went away while its request was being read."""
+
+
+class SecurityError(BadRequest):
+    """A 400 raised when the request trips a security check."""
+
+
+class BadHost(BadRequest):
+    """A 400 raised when the Host header is malformed."""
+
+
+class Unauthorized(HTTPException):
+    """401: authentication is needed; ``www_authenticate`` sets WWW-Authenticate."""
+
+    code = 401
+    description = (
+        "Access to this URL requires valid credentials, and none were accepted."
+        " Check the user name and password, or sign in and try again."
+    )
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        www_authenticate: Any = None,
+    ) -> None:
+        super().__init__(description, response)
+        if www_authenticate is not None and (
+            isinstance(www_authenticate, str) or not isinstance(www_authenticate, Iterable)
+        ):
+            www_authenticate = (www_authenticate,)
+        if www_authenticate:
+            for item in www_authenticate:
+                _header_text("WWW-Authenticate", item)
+        self.www_authenticate = www_authenticate
+
+    def get_headers(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        headers = super().get_headers(environ, scope)
+        if self.www_authenticate:
+            headers.extend(
+                ("WWW-Authenticate", _header_text("WWW-Authenticate", item))
+                for item in self.www_authenticate
+            )
+        return headers
+
+
+class Forbidden(HTTPException):
+    """403: the client is known but may not access this resource."""
+
+    code = 403
+    description = "You are not allowed to access this resource."
+
+
+class NotFound(HTTPException):
+    """404: nothing exists at this URL."""
+
+    code = 404
+    description = "Nothing was found at this URL. If you typed the address, check it for mistakes."
+
+
+class MethodNotAllowed(HTTPException):
+    """405: the URL exists but not for this method; ``valid_methods`` sets Allow."""
+
+    code = 405
+    description = "This URL does not accept the request method that was used."
+
+    def __init__(
+        self,
+        valid_methods: Iterable[str] | None = None,
+        description: str | None = None,
+        response: Response | None = None,
+    ) -> None:
+        super().__init__(description=description, response=response)
+        if valid_methods is not None:
+            valid_methods = list(valid_methods)
+            for method in valid_methods:
+                _header_text("Allow", method)
+        self.valid_methods = valid_methods
+
+    def get_headers(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        headers = super().get_headers(environ, scope)
+        if self.valid_methods:
+            headers.append(("Allow", _header_text("Allow", ", ".join(self.valid_methods))))
+        return headers
+
+
+class NotAcceptable(HTTPException):
+    """406: no representation matches the request's Accept headers."""
+
+    code = 406
+    description = "The resource cannot be returned in any format the request accepts."
+
+
+class RequestTimeout(HTTPException):
+    """408: the client took too long to send its request."""
+
+    code = 408
+    description = "The request was not completed in time, so the server stopped waiting."
+
+
+class Conflict(HTTPException):
+    """409: the request conflicts with the resource's current state."""
+
+    code = 409
+    description = "The request conflicts with the current state of the resource."
+
+
+class Gone(HTTPException):
+    """410: the resource existed once and was removed for good."""
+
+    code = 410
+    description = "This resource has been removed permanently and has no new address."
+
+
+class LengthRequired(HTTPException):
+    """411: a request body was sent without a Content-Length."""
+
+    code = 411
+    description = "This request must state the length of its body in Content-Length."
+
+
+class PreconditionFailed(HTTPException):
+    """412: an If-Match / If-Unmodified-Since condition did not hold."""
+
+    code = 412
+    description = "A condition given in the request headers did not hold."
+
+
+class RequestEntityTooLarge(HTTPException):
+    """413: the request body exceeds the configured limit."""
+
+    code = 413
+    description = "The request body is larger than this server accepts."
+
+
+class RequestURITooLarge(HTTPException):
+    """414: the URL is longer than the server accepts."""
+
+    code = 414
+    description = "The requested URL is longer than this server accepts."
+
+
+class UnsupportedMediaType(HTTPException):
+    """415: the request body's media type is not supported."""
+
+    code = 415
+    description = "The media type of the request body is not supported here."
+
+
+class RequestedRangeNotSatisfiable(HTTPException):
+    """416: the Range asked for lies outside the resource; ``length`` sets Content-Range."""
+
+    code = 416
+    description = "The requested range lies outside the resource."
+
+    def __init__(
+        self,
+        length: int | None = None,
+        units: str = "bytes",
+        description: str | None = None,
+        response: Response | None = None,
+    ) -> None:
+        super().__init__(description=description, response=response)
+        _header_text("Content-Range units", units)
+        self.length = length
+        self.units = units
+
+    def get_headers(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        headers = super().get_headers(environ, scope)
+        if self.length is not None:
+            value = f"{self.units} */{self.length}"
+            headers.append(("Content-Range", _header_text("Content-Range", value)))
+        return headers
+
+
+class ExpectationFailed(HTTPException):
+    """417: the server cannot satisfy the request's Expect header."""
+
+    code = 417
+    description = "The expectation stated in the Expect header cannot be met."
+
+
+class ImATeapot(HTTPException):
+    """418: the server is a teapot (RFC 2324)."""
+
+    code = 418
+    description = "This server only brews tea."
+
+
+class MisdirectedRequest(HTTPException):
+    """421: this server cannot answer for the requested host."""
+
+    code = 421
+    description = "This server cannot produce a response for the requested host."
+
+
+class UnprocessableEntity(HTTPException):
+    """422: the request is well formed but its content is invalid."""
+
+    code = 422
+    description = "The request was understood, but its content could not be processed."
+
+
+class Locked(HTTPException):
+    """423: the resource is locked."""
+
+    code = 423
+    description = "The resource is locked."
+
+
+class FailedDependency(HTTPException):
+    """424: the action depended on another action that failed."""
+
+    code = 424
+    description = "The action could not run because an action it depends on failed."
+
+
+class PreconditionRequired(HTTPException):
+    """428: the request must be conditional (If-Match / If-Unmodified-Since)."""
+
+    code = 428
+    description = "This request must be conditional: send If-Match or If-Unmodified-Since."
+
+
+class _RetryAfter(HTTPException):
+    """An error that may tell the client when to retry (``retry_after``)."""
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        retry_after: _datetime.datetime | int | None = None,
+    ) -> None:
+        super().__init__(description, response)
+        if retry_after and not isinstance(retry_after, _datetime.datetime):
+            _header_text("Retry-After", retry_after)
+        self.retry_after = retry_after
+
+    def get_headers(
+        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        headers = super().get_headers(environ, scope)
+        retry_after = self.retry_after
+        if retry_after:
+            if isinstance(retry_after, _datetime.datetime):
+                if retry_after.tzinfo is None:
+                    retry_after = retry_after.replace(tzinfo=_datetime.timezone.utc)
+                else:
+                    retry_after = retry_after.astimezone(_datetime.timezone.utc)
+                value = format_datetime(retry_after, usegmt=True)
+            else:
+                value = _header_text("Retry-After", retry_after)
+            headers.append(("Retry-After", value))
+        return headers
+
+
+class TooManyRequests(_RetryAfter):
+    """429: the client sent too many requests; ``retry_after`` sets Retry-After."""
+
+    code = 429
+    description = "Too many requests were sent in too short a time. Wait, then try again."
+
+
+class RequestHeaderFieldsTooLarge(HTTPException):
+    """431: a header, or all headers together, are too large."""
+
+    code = 431
+    description = "The request headers are larger than this server accepts."
+
+
+class UnavailableForLegalReasons(HTTPException):
+    """451: access is denied because of a legal demand."""
+
+    code = 451
+    description = "This resource cannot be served for legal reasons."
+
+
+class InternalServerError(HTTPException):
+    """500: the application failed; ``original_exception`` holds the cause."""
+
+    code = 500
+    description = (
+        "Something went wrong inside the application and the request could not be completed."
+    )
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        original_exception: BaseException | None = None,
+    ) -> None:
+        self.original_exception = original_exception
+        super().__init__(description=description, response=response)
+
+
+class NotImplemented(HTTPException):  # shadows the builtin, as Werkzeug does
+    """501: the server does not support the requested action."""
+
+    code = 501
+    description = "The server does not support the requested action."
+
+
+class BadGateway(HTTPException):
+    """502: an upstream server sent an invalid response."""
+
+    code = 502
+    description = "An upstream server sent a response that could not be used."
+
+
+class ServiceUnavailable(_RetryAfter):
+    """503: the service is down for now; ``retry_after`` sets Retry-After."""
+
+    code = 503
+    description = "The service is unavailable for now, for maintenance or overload. Try later."
+
+
+class GatewayTimeout(HTTPException):
+    """504: an upstream server did not answer in time."""
+
+    code = 504
+    description = "An upstream server did not answer in time."
+
+
+class HTTPVersionNotSupported(HTTPException):
+    """505: the request's HTTP version is not supported."""
+
+    code = 505
+    description = "The HTTP version of the request is not supported."
+
+
+class RequestRedirect(HTTPException):
+    """308 raised by routing: the same resource lives at ``new_url``."""
+
+    code = 308
+
+    def __init__(self, new_url: str) -> None:
+        _check_location(new_url)
+        super().__init__(new_url)
+        self.new_url = new_url
+
+    def get_response(
+        self, environ: WSGIEnvironment | Any | None = None, scope: dict[str, Any] | None = None
+    ) -> Response:
+        """A 308 response with ``Location: new_url`` and a short HTML page."""
+        from erlen.response import Response
+
+        location = _check_location(self.new_url)
+        shown = _escape(location)
+        body = (
+            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+            "<h1>Redirecting...</h1>\n"
+            f'<p>This page has moved to <a href="{shown}">{shown}</a>.\n'
+        )
+        headers = [_CONTENT_TYPE, ("Location", location)]
+        return Response(body, self.code, headers)
+
+
+def _check_location(location: str) -> str:
+    for char in _UNSAFE:
+        if char in location:
+            raise LocationValueError(
+                f"redirect new_url must not contain CR, LF or NUL: {describe(location)}"
+            )
+    return location
+
+
+# code -> the class abort() raises for it (the base class where several share a code)
+default_exceptions: dict[int, type[HTTPException]] = {
+    int(cls.code or 0): cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        RequestTimeout,
+        Conflict,
+        Gone,
+        LengthRequired,
+        PreconditionFailed,
+        RequestEntityTooLarge,
+        RequestURITooLarge,
+        UnsupportedMediaType,
+        RequestedRangeNotSatisfiable,
+        ExpectationFailed,
+        ImATeapot,
+        MisdirectedRequest,
+        UnprocessableEntity,
+        Locked,
+        FailedDependency,
+        PreconditionRequired,
+        TooManyRequests,
+        RequestHeaderFieldsTooLarge,
+        UnavailableForLegalReasons,
+        InternalServerError,
+        NotImplemented,
+        BadGateway,
+        ServiceUnavailable,
+        GatewayTimeout,
+        HTTPVersionNotSupported,
+    )
+}
+
+
+class Aborter:
+    """Raises the exception registered for a code; a response is raised wrapped."""
+
+    def __init__(
+        self,
+        mapping: dict[int, type[HTTPException]] | None = None,
+        extra: dict[int, type[HTTPException]] | None = None,
+    ) -> None:
+        self.mapping = dict(default_exceptions if mapping is None else mapping)
+        if extra is not None:
+            self.mapping.update(extra)
+
+    def __call__(self, code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+        # an int subclass (http.HTTPStatus) looks up like its int value
+        exception_class = self.mapping.get(code) if isinstance(code, int) else None
+        if exception_class is not None:
+            raise exception_class(*args, **kwargs)
+        if _is_response(code):
+            raise HTTPException(response=code)  # type: ignore[arg-type]
+        raise LookupError(f"no exception for {code!r}")
+
+
+def _is_response(value: object) -> bool:
+    try:
+        from erlen.response import Response
+    except ImportError:  # pragma: no cover - only while the package is incomplete
+        return False
+    return isinstance(value, Response)
+
+
+_aborter = Aborter()
+
+
+def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+    """Raise the HTTPException for ``status``, or one wrapping a given Response.
+
+    Extra arguments go to the exception (``abort(404, 'No such user')``); an
+    unknown code raises ``LookupError``.
+    """
+    _aborter(status, *args, **kwargs)
