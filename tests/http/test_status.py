@@ -99,7 +99,7 @@ def test_int_result_is_cached() -> None:
 @given(
     code=st.integers(100, 999),
     phrase=st.text(
-        st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",)),
+        st.characters(exclude_characters="\r\n\x00", codec="utf-8"),
         max_size=30,
     ),
 )
