@@ -1,0 +1,1 @@
+"""The peers: one module per framework, each serving the same endpoints."""

@@ -1,0 +1,121 @@
+"""The benchmark app on Falcon (WSGI): one resource class per route, as Falcon's docs do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import falcon
+
+
+class Index:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Hello, World!"
+
+
+class Created:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.status = falcon.HTTP_201
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Resource created"
+
+
+class CustomHeaders:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.set_header("X-Custom", "value")
+        resp.text = "OK"
+
+
+class Cookie:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        # Falcon's cookies default to Secure and HttpOnly; Flask's do not.
+        resp.set_cookie("username", "alice", path="/", secure=False, http_only=False)
+        resp.text = "Cookie set"
+
+
+class Raw:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.set_header("X-Custom", "value")
+        resp.text = "Custom response"
+
+
+class User:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"id": 123, "username": "alice", "email": "[email protected]"}
+
+
+def generate_lines() -> Iterator[bytes]:
+    for i in range(10):
+        yield f"Line {i}\n".encode()
+
+
+class Stream:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.stream = generate_lines()
+
+
+class Login:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"status": "logged in"}
+        resp.set_cookie(
+            "session_id",
+            "secure-token-here",
+            max_age=3600,
+            path="/",
+            http_only=True,
+            secure=True,
+            same_site="Lax",
+        )
+
+
+class Logout:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.unset_cookie("session_id", path="/")
+        resp.text = "Logged out"
+
+
+class Data:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"users": ["alice", "bob"], "count": 2}
+        resp.set_header("X-Total-Count", "2")
+        resp.cache_control = ["no-cache"]
+
+
+class RedirectTemp:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.status = falcon.HTTP_302
+        resp.location = "/new-location"
+
+
+class Download:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "application/octet-stream"
+        resp.set_header("Content-Disposition", "attachment; filename=file.txt")
+        resp.text = "File content here"
+
+
+class UserById:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: int) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = f"User {id}"
+
+
+app = falcon.App()
+app.add_route("/", Index())
+app.add_route("/created", Created())
+app.add_route("/custom-headers", CustomHeaders())
+app.add_route("/cookie", Cookie())
+app.add_route("/raw", Raw())
+app.add_route("/api/user", User())
+app.add_route("/stream", Stream())
+app.add_route("/login", Login())
+app.add_route("/logout", Logout())
+app.add_route("/api/data", Data())
+app.add_route("/redirect-temp", RedirectTemp())
+app.add_route("/download", Download())
+app.add_route("/users/{id:int}", UserById())

@@ -1,0 +1,195 @@
+"""Smoke test of the benchmark harness: every peer answers correctly and can be timed.
+
+No timing is asserted: only that the harness runs and that its correctness
+check both passes the real apps and catches wrong answers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from bench import drivers, peers, routes, wire
+from bench.check import check_response, check_target
+from bench.endpoints import BY_NAME, ENDPOINTS
+from bench.inprocess import Settings, measure
+from bench.report import inprocess_tables, routes_table
+
+APPS = Path(__file__).resolve().parent.parent / "bench" / "apps"
+
+# the framework each peer needs installed
+REQUIRES = {
+    "flask": "flask",
+    "falcon": "falcon",
+    "bottle": "bottle",
+    "starlette": "starlette",
+    "quart": "quart",
+    "erlen": "erlen",
+    "python": "json",
+}
+
+
+def _load(peer: peers.Peer) -> peers.Target:
+    if importlib.util.find_spec(REQUIRES[peer.distribution]) is None:
+        pytest.skip(f"{peer.distribution} is not installed")
+    try:
+        return peers.load(peer, ENDPOINTS)
+    except peers.PeerUnavailable as error:
+        if peer.distribution == "erlen":
+            pytest.skip(f"erlen not ready: {error}")
+        raise
+
+
+@pytest.mark.parametrize("peer", peers.PEERS, ids=[p.name for p in peers.PEERS])
+def test_peer_answers_every_endpoint_correctly(peer: peers.Peer) -> None:
+    target = _load(peer)
+    assert check_target(target, ENDPOINTS) == {}
+
+
+@pytest.mark.parametrize("peer", peers.PEERS, ids=[p.name for p in peers.PEERS])
+def test_peer_survives_a_tiny_timing_round(peer: peers.Peer) -> None:
+    target = _load(peer)
+    timings = measure([target], ENDPOINTS, Settings.tiny())
+    assert set(timings.samples[peer.name]) == {e.name for e in ENDPOINTS}
+    assert all(len(v) == 1 and v[0] > 0 for v in timings.samples[peer.name].values())
+    table = "\n".join(inprocess_tables(timings))
+    assert peer.name in table and "user_by_id" in table
+
+
+def test_erlen_app_is_the_flask_app_with_only_the_import_changed() -> None:
+    flask_lines = (APPS / "flask_app.py").read_text().splitlines()
+    erlen_lines = (APPS / "erlen_app.py").read_text().splitlines()
+    assert len(flask_lines) == len(erlen_lines)
+    different = [(a, b) for a, b in zip(flask_lines[1:], erlen_lines[1:], strict=True) if a != b]
+    assert different == [
+        (
+            "from flask import Flask, Response, jsonify, make_response",
+            "from erlen import Flask, Response, jsonify, make_response",
+        )
+    ]
+
+
+def test_route_experiment_builds_and_times_flask() -> None:
+    timings, skipped = routes.run(Settings.tiny(), frameworks=("flask",))
+    assert skipped == {}
+    assert timings is not None
+    assert timings.peers == ["flask/10", "flask/1000"]
+    assert "flask: 1000 vs 10 routes" in "\n".join(routes_table(timings))
+
+
+def test_route_experiment_registers_the_requested_number_of_rules() -> None:
+    flask = pytest.importorskip("flask")
+    app = routes.build_app(flask.Flask, 1000)
+    # Flask adds its own /static rule
+    assert len([r for r in app.url_map.iter_rules() if r.endpoint != "static"]) == 1000
+
+
+GOOD_LOGIN = [
+    ("Content-Type", "application/json"),
+    ("Set-Cookie", "session_id=secure-token-here; Max-Age=3600; Secure; HttpOnly; SameSite=Lax"),
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status", "headers", "body", "complaint"),
+    [
+        ("index", 500, [("Content-Type", "text/html")], b"Hello, World!", "status 500"),
+        ("index", 200, [("Content-Type", "text/plain")], b"Hello, World!", "content-type"),
+        ("index", 200, [("Content-Type", "text/html")], b"Hello", "body"),
+        (
+            "index",
+            200,
+            [("Content-Type", "text/html"), ("Content-Length", "3")],
+            b"Hello, World!",
+            "content-length",
+        ),
+        ("api_user", 200, [("Content-Type", "application/json")], b"{", "not JSON"),
+        ("api_user", 200, [("Content-Type", "application/json")], b'{"id": 1}', "JSON"),
+        ("custom_headers", 200, [("Content-Type", "text/html")], b"OK", "header x-custom"),
+        ("login", 200, GOOD_LOGIN[:1], b'{"status": "logged in"}', "no Set-Cookie"),
+        (
+            "login",
+            200,
+            [GOOD_LOGIN[0], ("Set-Cookie", "session_id=secure-token-here; Secure")],
+            b'{"status": "logged in"}',
+            "lacks",
+        ),
+        (
+            "logout",
+            200,
+            [("Content-Type", "text/html"), ("Set-Cookie", "session_id=; Path=/")],
+            b"Logged out",
+            "does not expire",
+        ),
+        (
+            "logout",
+            200,
+            [
+                ("Content-Type", "text/html"),
+                ("Set-Cookie", "session_id=; Expires=Fri, 01 Jan 2100 00:00:00 GMT"),
+            ],
+            b"Logged out",
+            "does not expire",
+        ),
+        ("redirect_temp", 302, [("Location", "/elsewhere")], b"", "location"),
+    ],
+)
+def test_check_catches_wrong_answers(
+    endpoint: str, status: int, headers: drivers.Headers, body: bytes, complaint: str
+) -> None:
+    problems = check_response(BY_NAME[endpoint], status, headers, body)
+    assert any(complaint in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "headers", "body"),
+    [
+        ("login", GOOD_LOGIN, b'{"status":"logged in"}'),
+        (
+            "logout",
+            [
+                ("Content-Type", "text/html"),
+                ("Set-Cookie", 'session_id=""; expires=Thu, 01 Jan 1970 00:00:00 GMT'),
+            ],
+            b"Logged out",
+        ),
+        (
+            "logout",
+            [("Content-Type", "text/html"), ("Set-Cookie", "session_id=; Max-Age=0")],
+            b"Logged out",
+        ),
+        ("redirect_temp", [("Location", "http://localhost/new-location")], b""),
+    ],
+)
+def test_check_accepts_equivalent_answers(
+    endpoint: str, headers: drivers.Headers, body: bytes
+) -> None:
+    expected = BY_NAME[endpoint].status
+    assert check_response(BY_NAME[endpoint], expected, headers, body) == []
+
+
+def test_wsgi_driver_reports_an_app_that_never_starts_a_response() -> None:
+    def broken(environ: dict[str, object], start_response: object) -> list[bytes]:
+        return [b"x"]
+
+    with pytest.raises(RuntimeError, match="start_response"):
+        drivers.call_wsgi(broken, drivers.make_environ(BY_NAME["index"]))
+
+
+def test_parse_wrk_reads_rate_and_flags_bad_responses() -> None:
+    output = (
+        "Running 3s test @ http://127.0.0.1:1/\n  1 threads and 16 connections\n"
+        "  Non-2xx or 3xx responses: 12\nRequests/sec:   4567.89\nTransfer/sec: 1MB\n"
+    )
+    assert wire.parse_wrk(output) == (4567.89, "12 non-2xx/3xx responses")
+    with pytest.raises(ValueError, match="Requests/sec"):
+        wire.parse_wrk("unable to connect")
+
+
+def test_server_commands_use_one_worker_on_loopback() -> None:
+    wsgi = wire.server_command(peers.BY_NAME["flask"], 8001)
+    asgi = wire.server_command(peers.BY_NAME["starlette"], 8002)
+    assert wsgi[2] == "gunicorn" and "127.0.0.1:8001" in wsgi and "sync" in wsgi
+    assert asgi[2] == "uvicorn" and "--no-access-log" in asgi and "8002" in asgi
+    assert wsgi[wsgi.index("--workers") + 1] == asgi[asgi.index("--workers") + 1] == "1"
