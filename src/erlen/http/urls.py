@@ -102,7 +102,11 @@ def iri_to_uri(iri: str) -> str:
     if _PLAIN_PATH.fullmatch(iri) is not None:
         return iri
     _reject_line_breaks(iri)
-    return _convert(iri)
+    try:
+        return _convert(iri)
+    except UnicodeError:
+        # A lone surrogate cannot be percent-encoded as UTF-8.
+        raise LocationValueError(f"Location is not valid Unicode: {describe(iri)}") from None
 
 
 def _requote_error(error: UnicodeError) -> tuple[str, int]:
