@@ -46,6 +46,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from erlen.errors import ArgumentTypeError, CookieValueError, HeaderValueError, describe
+from erlen.http.dates import http_date
 
 __all__ = ["dump_cookie", "parse_cookie"]
 
@@ -128,8 +129,6 @@ def _expires_text(expires: object) -> str:
         raise ArgumentTypeError(
             f"cookie expires must be a str, datetime, date, int or float, got {describe(expires)}"
         )
-    from erlen.http.dates import http_date
-
     try:
         return http_date(expires)
     except HeaderValueError:
@@ -194,8 +193,6 @@ def dump_cookie(
     if expires is not None:
         header += "; Expires=" + _expires_text(expires)
     elif seconds is not None:
-        from erlen.http.dates import http_date
-
         try:
             header += "; Expires=" + http_date(int(time.time()) + seconds)
         except HeaderValueError:
