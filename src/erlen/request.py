@@ -1,0 +1,1096 @@
+"""The Request: one incoming HTTP request, read from PEP 3333 environ keys.
+
+A WSGI server hands the environ over directly; the ASGI adapter fills the
+same keys from the scope. Nothing is parsed up front: every attribute is
+computed the first time it is read and then kept, so a request whose view
+only looks at ``request.path`` costs a dict lookup or two.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from erlen.ctx import current_app_or_none
+from erlen.http.datastructures import (
+    CombinedMultiDict,
+    FileStorage,
+    ImmutableMultiDict,
+    MultiDict,
+    bad_request_key_error,
+)
+from erlen.http.query import QUOTE_ERRORS, parse_query
+
+if TYPE_CHECKING:
+    from erlen.http.headers import Headers
+
+__all__ = ["EnvironHeaders", "Request", "UserAgent"]
+
+T = TypeVar("T")
+
+# Werkzeug's defaults, used outside an app (inside one, the app config decides).
+DEFAULT_MAX_CONTENT_LENGTH: int | None = None
+DEFAULT_MAX_FORM_MEMORY_SIZE: int | None = 500_000
+DEFAULT_MAX_FORM_PARTS: int | None = 1000
+
+_EMPTY: ImmutableMultiDict[str, Any] = ImmutableMultiDict()
+_NOT_CACHED: Any = Ellipsis
+_DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
+_SECURE_SCHEMES = frozenset({"https", "wss"})
+# A host, IPv4 or bracketed IPv6 literal with an optional port (no CR, LF or NUL).
+_HOST_RE = re.compile(
+    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
+    re.ASCII | re.IGNORECASE,
+)
+_BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+_PATH_SAFE = "!$&'()*+,/:;=@%"
+_QUERY_SAFE = "!$&'()*+,/:;=?@%"
+# Escapes that stay encoded when a URL is shown as an IRI: controls, space, '%', DEL.
+_ALWAYS_ENCODED = frozenset(range(0x21)) | {0x25, 0x7F}
+_PATH_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "/?#"}
+_QUERY_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "&=+#"}
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _wsgi_text(value: str) -> str:
+    """A PEP 3333 latin-1 string re-read as UTF-8 (bad bytes become U+FFFD)."""
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        # Already real text (not latin-1 code points): keep it as it is.
+        return value
+
+
+def _decode_escapes(text: str, keep: frozenset[int]) -> str:
+    """Decode UTF-8 percent-escapes except those of bytes in ``keep``."""
+    if "%" not in text:
+        return text
+    out: list[str] = []
+    position = 0
+    for match in _ESCAPE_RUN.finditer(text):
+        out.append(text[position : match.start()])
+        run = match.group()
+        pending = bytearray()
+        for index in range(0, len(run), 3):
+            byte = int(run[index + 1 : index + 3], 16)
+            if byte in keep:
+                if pending:
+                    out.append(pending.decode("utf-8", QUOTE_ERRORS))
+                    pending.clear()
+                out.append(run[index : index + 3])
+            else:
+                pending.append(byte)
+        if pending:
+            out.append(pending.decode("utf-8", QUOTE_ERRORS))
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _decode_idna(host: str) -> str:
+    try:
+        data = host.encode("ascii")
+    except UnicodeEncodeError:
+        return host
+    try:
+        return data.decode("idna")
+    except UnicodeError:
+        pass
+    labels = []
+    for label in data.split(b"."):
+        try:
+            labels.append(label.decode("idna"))
+        except UnicodeError:
+            labels.append(label.decode("ascii"))
+    return ".".join(labels)
+
+
+def _current_url(
+    scheme: str,
+    host: str,
+    root_path: str | None = None,
+    path: str | None = None,
+    query_string: bytes | None = None,
+) -> str:
+    """The request URL as an IRI (readable Unicode), the way Werkzeug shows it."""
+    url = f"{scheme}://{host}/"
+    if root_path is not None:
+        url = f"{scheme}://{host}{quote(root_path.rstrip('/'), safe=_PATH_SAFE)}/"
+        if path is not None:
+            url += quote(path.lstrip("/"), safe=_PATH_SAFE)
+            if query_string:
+                url += "?" + quote(query_string, safe=_QUERY_SAFE)
+    parts = urlsplit(url)
+    netloc = _decode_idna(parts.hostname) if parts.hostname else ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            _decode_escapes(parts.path, _PATH_KEEP),
+            _decode_escapes(parts.query, _QUERY_KEEP),
+            "",
+        )
+    )
+
+
+class UserAgent:
+    """The User-Agent header; ``string`` is the raw value (no parsing, as Werkzeug)."""
+
+    __slots__ = ("string",)
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
+
+    def __init__(self, string: str) -> None:
+        self.string = string
+
+    def to_header(self) -> str:
+        """The header value."""
+        return self.string
+
+    def __str__(self) -> str:
+        return self.string
+
+    def __bool__(self) -> bool:
+        return bool(self.browser)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.browser!r}/{self.version}>"
+
+
+class EnvironHeaders:
+    """The request headers: a read-only, case-insensitive view of the environ.
+
+    Lookups go straight to ``HTTP_*`` keys; names come out title-cased
+    (``X-Forwarded-For``) as Werkzeug's ``EnvironHeaders`` gives them.
+    """
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+    def _lookup(self, key: str) -> str:
+        if not isinstance(key, str):
+            raise bad_request_key_error(key)
+        name = key.upper().replace("-", "_")
+        if name in _BODY_HEADERS:
+            return self.environ[name]  # type: ignore[no-any-return]
+        return self.environ["HTTP_" + name]  # type: ignore[no-any-return]
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._lookup(key)
+        except KeyError:
+            raise bad_request_key_error(key) from None
+
+    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+        """The header's value (converted by ``type``), or ``default``."""
+        try:
+            value = self._lookup(key)
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except ValueError:
+            return default
+
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """The header's values as a list (a WSGI environ holds at most one)."""
+        if not isinstance(key, str) or "_" in key:
+            return []
+        try:
+            value = self._lookup(key)
+        except KeyError:
+            return []
+        if not value and key.upper().replace("-", "_") in _BODY_HEADERS:
+            return []
+        if type is None:
+            return [value]
+        try:
+            return [type(value)]
+        except ValueError:
+            return []
+
+    get_all = getlist
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self._lookup(key)  # type: ignore[arg-type]
+        except KeyError:
+            return False
+        return True
+
+    has_key = __contains__
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                    yield key[5:].replace("_", "-").title(), value
+            elif key in _BODY_HEADERS and value:
+                yield _BODY_HEADERS[key], value
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def items(self, lower: bool = False) -> Iterator[tuple[str, str]]:
+        """``(name, value)`` pairs, names lowercased if ``lower``."""
+        for key, value in self:
+            yield (key.lower() if lower else key), value
+
+    def keys(self, lower: bool = False) -> Iterator[str]:
+        """The header names."""
+        for key, _ in self.items(lower):
+            yield key
+
+    def values(self) -> Iterator[str]:
+        """The header values."""
+        for _, value in self:
+            yield value
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """The headers as a list of pairs."""
+        return list(self)
+
+    def copy(self) -> Headers:
+        """A mutable :class:`erlen.http.headers.Headers` holding the same headers."""
+        from erlen.http.headers import Headers
+
+        return Headers(list(self))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EnvironHeaders):
+            return self.environ is other.environ
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        lines = [f"{key}: {value}" for key, value in self]
+        lines.append("\r\n")
+        return "\r\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable (request headers)")
+
+    __setitem__ = __delitem__ = _read_only
+    add = add_header = set = setlist = setdefault = setlistdefault = _read_only
+    extend = update = remove = pop = popitem = clear = insert = _read_only
+
+
+def _http_error(name: str, description: str | None = None) -> Exception:
+    from erlen import exceptions
+
+    error: Exception = getattr(exceptions, name)(description)
+    return error
+
+
+class _BoundedInput(io.RawIOBase):
+    """Reads the body from ``wsgi.input`` without going past ``limit`` bytes.
+
+    With ``is_max`` the limit is ``max_content_length`` of a stream the server
+    terminates: more data than that is a 413. Otherwise the limit is the
+    Content-Length, and a body that stops short is a client disconnect (400).
+    """
+
+    def __init__(self, raw: IO[bytes], limit: int, is_max: bool = False) -> None:
+        self._raw = raw
+        self._position = 0
+        self.limit = limit
+        self._is_max = is_max
+
+    def readable(self) -> bool:
+        return True
+
+    def _at_limit(self) -> bytes:
+        # A terminated stream that still has data past max_content_length is too
+        # large; one that is exactly at its end is fine.
+        if self._is_max and self._raw.read(1):
+            raise _http_error("RequestEntityTooLarge")
+        return b""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        remaining = self.limit - self._position
+        if remaining <= 0:
+            return self._at_limit()
+        if size > remaining:
+            size = remaining
+        try:
+            data = self._raw.read(size)
+        except (OSError, ValueError) as error:
+            raise _http_error("ClientDisconnected") from error
+        if not data:
+            if size and not self._is_max:
+                raise _http_error("ClientDisconnected")
+            return b""
+        self._position += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        chunks = []
+        while True:
+            chunk = self.read(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+
+def _open_input(
+    environ: dict[str, Any], content_length: int | None, limit: int | None
+) -> IO[bytes]:
+    raw = environ.get("wsgi.input")
+    if raw is None:
+        return io.BytesIO()
+    if content_length is not None:
+        if limit is not None and content_length > limit:
+            raise _http_error("RequestEntityTooLarge")
+        return _BoundedInput(raw, content_length)  # type: ignore[return-value]
+    if "wsgi.input_terminated" in environ:
+        # The server ends the stream itself (chunked body, ASGI).
+        if limit is not None:
+            return _BoundedInput(raw, limit, is_max=True)  # type: ignore[return-value]
+        return raw  # type: ignore[no-any-return]
+    # No length and no end guaranteed: reading could hang, so read nothing.
+    return io.BytesIO()
+
+
+def _parse_content_length(value: str | None, transfer_encoding: str | None) -> int | None:
+    if transfer_encoding is not None and any(
+        part.strip(" \t").lower() == "chunked" for part in transfer_encoding.split(",")
+    ):
+        return None
+    if value is None:
+        return None
+    text = value.strip(" \t")
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return 0
+    return max(0, int(text))
+
+
+def _split_blueprint_path(name: str) -> list[str]:
+    names = [name]
+    while "." in name:
+        name = name.rpartition(".")[0]
+        names.append(name)
+    return names
+
+
+class Request:
+    """An HTTP request, with Flask 3.1's attributes, computed lazily from ``environ``."""
+
+    # PERF: every computed value lives in a slot that stays unset until first
+    # read; "try: return self._x except AttributeError" costs nothing on a hit.
+    # __dict__ is kept so subclasses and extensions can add attributes.
+    __slots__ = (
+        "__dict__",
+        "_args",
+        "_base_url",
+        "_cached_data",
+        "_cached_json",
+        "_content_length",
+        "_cookies",
+        "_files",
+        "_form",
+        "_full_path",
+        "_headers",
+        "_host",
+        "_host_url",
+        "_json_module",
+        "_max_content_length",
+        "_max_form_memory_size",
+        "_max_form_parts",
+        "_method",
+        "_mimetype",
+        "_path",
+        "_query_string",
+        "_root_path",
+        "_root_url",
+        "_stream",
+        "_url",
+        "_user_agent",
+        "_values",
+        "environ",
+        "routing_exception",
+        "shallow",
+        "url_rule",
+        "view_args",
+    )
+
+    # Types of the lazily filled slots.
+    _args: MultiDict[str, str]
+    _base_url: str
+    _cached_data: bytes
+    _cached_json: tuple[Any, Any]
+    _content_length: int | None
+    _cookies: MultiDict[str, str]
+    _files: MultiDict[str, FileStorage]
+    _form: MultiDict[str, str]
+    _full_path: str
+    _headers: EnvironHeaders
+    _host: str
+    _host_url: str
+    _json_module: Any
+    _max_content_length: int | None
+    _max_form_memory_size: int | None
+    _max_form_parts: int | None
+    _method: str
+    _mimetype: tuple[str, dict[str, str]]
+    _path: str
+    _query_string: bytes
+    _root_path: str
+    _root_url: str
+    _stream: IO[bytes]
+    _url: str
+    _user_agent: UserAgent
+    _values: CombinedMultiDict[str, str]
+
+    #: Host names accepted in the Host header; ``None`` accepts any valid host.
+    trusted_hosts: list[str] | None = None
+    #: The class of ``args``, ``form``, ``files`` and ``cookies``.
+    parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
+    dict_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
+    user_agent_class: type[UserAgent] = UserAgent
+
+    def __init__(
+        self, environ: dict[str, Any], populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        self.environ = environ
+        self.shallow = shallow
+        self.url_rule: Any = None
+        self.view_args: dict[str, Any] | None = None
+        self.routing_exception: Exception | None = None
+        if populate_request and not shallow:
+            environ["erlen.request"] = self
+
+    def __repr__(self) -> str:
+        try:
+            url = self.url
+        except Exception as error:
+            url = f"(invalid URL: {error})"
+        return f"<{type(self).__name__} {url!r} [{self.method}]>"
+
+    # -- the request line --------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The request method, upper-cased (``GET``)."""
+        try:
+            return self._method
+        except AttributeError:
+            self._method = method = str(self.environ.get("REQUEST_METHOD", "GET")).upper()
+            return method
+
+    @method.setter
+    def method(self, value: str) -> None:
+        self._method = value.upper()
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme (``http``, ``https``)."""
+        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+
+    @property
+    def is_secure(self) -> bool:
+        """True for ``https`` and ``wss``."""
+        return self.scheme in _SECURE_SCHEMES
+
+    @property
+    def path(self) -> str:
+        """The path after ``root_path``, always starting with one ``/``."""
+        try:
+            return self._path
+        except AttributeError:
+            pass
+        raw = self.environ.get("PATH_INFO") or ""
+        text = _wsgi_text(raw)
+        # PERF: the usual "/x" needs no rebuilding.
+        if not (text[:1] == "/" and text[1:2] != "/"):
+            text = "/" + text.lstrip("/")
+        self._path = text
+        return text
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self._path = value
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the app is mounted under (``SCRIPT_NAME``), without a trailing ``/``."""
+        try:
+            return self._root_path
+        except AttributeError:
+            pass
+        self._root_path = value = _wsgi_text(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+        return value
+
+    @root_path.setter
+    def root_path(self, value: str) -> None:
+        self._root_path = value
+
+    @property
+    def script_root(self) -> str:
+        """Alias of :attr:`root_path`."""
+        return self.root_path
+
+    @property
+    def query_string(self) -> bytes:
+        """The raw query string, as bytes."""
+        try:
+            return self._query_string
+        except AttributeError:
+            pass
+        raw: str = self.environ.get("QUERY_STRING", "")
+        try:
+            value = raw.encode("latin-1")
+        except UnicodeEncodeError:
+            value = raw.encode("utf-8")
+        self._query_string = value
+        return value
+
+    @query_string.setter
+    def query_string(self, value: bytes) -> None:
+        self._query_string = value
+
+    @property
+    def full_path(self) -> str:
+        """The path and the query string: ``/p?`` when there is no query."""
+        try:
+            return self._full_path
+        except AttributeError:
+            pass
+        query = self.query_string.decode("utf-8", "replace")
+        self._full_path = value = f"{self.path}?{query}"
+        return value
+
+    @property
+    def args(self) -> MultiDict[str, str]:
+        """The query string's parameters (an :class:`ImmutableMultiDict`)."""
+        try:
+            return self._args
+        except AttributeError:
+            pass
+        query = self.query_string
+        self._args = value = self.parameter_storage_class(parse_query(query)) if query else _EMPTY
+        return value
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address (``REMOTE_ADDR``)."""
+        return self.environ.get("REMOTE_ADDR")
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user the server authenticated (``REMOTE_USER``)."""
+        return self.environ.get("REMOTE_USER")
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's ``(host, port)`` from ``SERVER_NAME``/``SERVER_PORT``."""
+        name = self.environ.get("SERVER_NAME")
+        if name is None:
+            return None
+        try:
+            port: int | None = int(self.environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            port = None
+        return name, port
+
+    # -- host and URLs -----------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """``host[:port]`` from the Host header, else the server address; default
+        ports are dropped and an invalid value gives ``""``."""
+        try:
+            return self._host
+        except AttributeError:
+            pass
+        self._host = value = self._compute_host()
+        return value
+
+    def _compute_host(self) -> str:
+        host: str | None = self.environ.get("HTTP_HOST")
+        if host is None:
+            server = self.server
+            if server is None or server[1] is None:
+                return ""
+            name = server[0]
+            if ":" in name and name[:1] != "[":
+                name = f"[{name}]"
+            host = f"{name}:{server[1]}"
+        default_port = _DEFAULT_PORTS.get(self.scheme)
+        if default_port is not None and host.endswith(default_port):
+            host = host[: -len(default_port)]
+        match = _HOST_RE.fullmatch(host)
+        valid = match is not None and (match.group(1) is None or int(match.group(1)) <= 65535)
+        trusted = self.trusted_hosts
+        if trusted:
+            if not valid or not _host_is_trusted(host, trusted):
+                raise _http_error("SecurityError", f"Host {host!r} is not trusted.")
+        elif not valid:
+            return ""
+        return host
+
+    @property
+    def url(self) -> str:
+        """The full URL: scheme, host, root path, path and query string."""
+        try:
+            return self._url
+        except AttributeError:
+            pass
+        self._url = value = _current_url(
+            self.scheme, self.host, self.root_path, self.path, self.query_string
+        )
+        return value
+
+    @property
+    def base_url(self) -> str:
+        """:attr:`url` without the query string."""
+        try:
+            return self._base_url
+        except AttributeError:
+            pass
+        self._base_url = value = _current_url(self.scheme, self.host, self.root_path, self.path)
+        return value
+
+    @property
+    def root_url(self) -> str:
+        """Scheme, host and root path, ending in ``/``."""
+        try:
+            return self._root_url
+        except AttributeError:
+            pass
+        self._root_url = value = _current_url(self.scheme, self.host, self.root_path)
+        return value
+
+    @property
+    def url_root(self) -> str:
+        """Alias of :attr:`root_url`."""
+        return self.root_url
+
+    @property
+    def host_url(self) -> str:
+        """Scheme and host only, ending in ``/``."""
+        try:
+            return self._host_url
+        except AttributeError:
+            pass
+        self._host_url = value = _current_url(self.scheme, self.host)
+        return value
+
+    # -- headers -------------------------------------------------------------
+
+    @property
+    def headers(self) -> EnvironHeaders:
+        """The request headers (read-only, case-insensitive)."""
+        try:
+            return self._headers
+        except AttributeError:
+            pass
+        self._headers = value = EnvironHeaders(self.environ)
+        return value
+
+    @property
+    def cookies(self) -> MultiDict[str, str]:
+        """The cookies the client sent (an :class:`ImmutableMultiDict`)."""
+        try:
+            return self._cookies
+        except AttributeError:
+            pass
+        header = self.environ.get("HTTP_COOKIE")
+        if header:
+            from erlen.http.cookies import parse_cookie
+
+            value = self.dict_storage_class(parse_cookie(header))
+        else:
+            value = _EMPTY
+        self._cookies = value
+        return value
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header."""
+        return self.environ.get("CONTENT_TYPE")
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length as an int; ``None`` if absent or chunked, 0 if invalid."""
+        try:
+            return self._content_length
+        except AttributeError:
+            pass
+        environ = self.environ
+        self._content_length = value = _parse_content_length(
+            environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+        )
+        return value
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The Content-Encoding header."""
+        return self.environ.get("HTTP_CONTENT_ENCODING")
+
+    @property
+    def content_md5(self) -> str | None:
+        """The Content-MD5 header."""
+        return self.environ.get("HTTP_CONTENT_MD5")
+
+    @property
+    def referrer(self) -> str | None:
+        """The Referer header."""
+        return self.environ.get("HTTP_REFERER")
+
+    @property
+    def origin(self) -> str | None:
+        """The Origin header."""
+        return self.environ.get("HTTP_ORIGIN")
+
+    @property
+    def user_agent(self) -> UserAgent:
+        """The User-Agent header; ``user_agent.string`` is its text."""
+        try:
+            return self._user_agent
+        except AttributeError:
+            pass
+        self._user_agent = value = self.user_agent_class(self.environ.get("HTTP_USER_AGENT", ""))
+        return value
+
+    def _content_type_parts(self) -> tuple[str, dict[str, str]]:
+        try:
+            return self._mimetype
+        except AttributeError:
+            pass
+        from erlen.http.mime import parse_options_header
+
+        head, options = parse_options_header(self.environ.get("CONTENT_TYPE", ""))
+        self._mimetype = value = (head.lower(), options)
+        return value
+
+    @property
+    def mimetype(self) -> str:
+        """The Content-Type without parameters, lowercased."""
+        return self._content_type_parts()[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The Content-Type parameters (``{'charset': 'utf-8'}``)."""
+        return self._content_type_parts()[1]
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json``."""
+        mimetype = self._content_type_parts()[0]
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    # -- routing (set by the app) ---------------------------------------------
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule, or ``None``."""
+        rule = self.url_rule
+        return None if rule is None else rule.endpoint
+
+    @property
+    def blueprint(self) -> str | None:
+        """The blueprint part of the endpoint (before the last dot), or ``None``."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        return [] if name is None else _split_blueprint_path(name)
+
+    # -- limits ------------------------------------------------------------
+
+    def _config_limit(self, key: str, default: int | None) -> int | None:
+        app = current_app_or_none()
+        if app is None:
+            return default
+        return app.config.get(key, default)
+
+    @property
+    def max_content_length(self) -> int | None:
+        """Most bytes of body read (413 beyond): set here, else ``MAX_CONTENT_LENGTH``."""
+        try:
+            value = self._max_content_length
+        except AttributeError:
+            value = None
+        if value is not None:
+            return value
+        return self._config_limit("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """Largest non-file multipart field (413 beyond), else ``MAX_FORM_MEMORY_SIZE``."""
+        try:
+            value = self._max_form_memory_size
+        except AttributeError:
+            value = None
+        if value is not None:
+            return value
+        return self._config_limit("MAX_FORM_MEMORY_SIZE", DEFAULT_MAX_FORM_MEMORY_SIZE)
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """Most multipart parts (413 beyond), else ``MAX_FORM_PARTS``."""
+        try:
+            value = self._max_form_parts
+        except AttributeError:
+            value = None
+        if value is not None:
+            return value
+        return self._config_limit("MAX_FORM_PARTS", DEFAULT_MAX_FORM_PARTS)
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    # -- the body ------------------------------------------------------------
+
+    @property
+    def input_stream(self) -> IO[bytes]:
+        """The raw ``wsgi.input``, unguarded; use :attr:`stream` instead."""
+        return self.environ["wsgi.input"]  # type: ignore[no-any-return]
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """The body stream, never read past Content-Length or ``max_content_length``."""
+        try:
+            return self._stream
+        except AttributeError:
+            pass
+        if self.shallow:
+            raise RuntimeError(
+                "This request was created with 'shallow=True': reading the body is disabled."
+            )
+        self._stream = value = _open_input(
+            self.environ, self.content_length, self.max_content_length
+        )
+        return value
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """The whole body as bytes (or text with ``as_text``), cached by default.
+
+        With ``parse_form_data`` a form body is parsed first and this is then empty.
+        """
+        try:
+            data = self._cached_data
+        except AttributeError:
+            if parse_form_data:
+                self._load_form_data()
+            data = self.stream.read()
+            if cache:
+                self._cached_data = data
+        if as_text:
+            return data.decode("utf-8", "replace")
+        return data
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes, empty if it was form data (see :attr:`form`)."""
+        return self.get_data(parse_form_data=True)  # type: ignore[no-any-return]
+
+    def _load_form_data(self) -> None:
+        if hasattr(self, "_form"):
+            return
+        if self.environ.get("CONTENT_TYPE"):
+            mimetype, options = self._content_type_parts()
+            try:
+                stream: IO[bytes] = io.BytesIO(self._cached_data)
+            except AttributeError:
+                stream = self.stream
+            if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                from erlen.http.forms import parse_form
+
+                form, files = parse_form(
+                    stream,
+                    mimetype,
+                    self.content_length,
+                    options,
+                    max_form_memory_size=self.max_form_memory_size,
+                    max_form_parts=self.max_form_parts,
+                    cls=self.parameter_storage_class,
+                )
+            else:
+                form = files = _EMPTY
+            self._stream = stream
+        else:
+            self.stream  # noqa: B018 -- opening it applies the 413 check, as Werkzeug
+            form = files = _EMPTY
+        self._form = form
+        self._files = files
+
+    @property
+    def form(self) -> MultiDict[str, str]:
+        """The fields of an urlencoded or multipart body (files are in :attr:`files`)."""
+        try:
+            return self._form
+        except AttributeError:
+            self._load_form_data()
+            return self._form
+
+    @property
+    def files(self) -> MultiDict[str, FileStorage]:
+        """The uploaded files of a multipart body, as :class:`FileStorage` objects."""
+        try:
+            return self._files
+        except AttributeError:
+            self._load_form_data()
+            return self._files
+
+    @property
+    def values(self) -> CombinedMultiDict[str, str]:
+        """:attr:`args` and, unless the method is GET, :attr:`form`, combined."""
+        try:
+            return self._values
+        except AttributeError:
+            pass
+        sources: list[MultiDict[str, str]] = [self.args]
+        if self.method != "GET":
+            sources.append(self.form)
+        self._values = value = CombinedMultiDict(sources)
+        return value
+
+    # -- JSON ----------------------------------------------------------------
+
+    @property
+    def json_module(self) -> Any:
+        """What ``get_json`` parses with: the app's JSON provider, else ``erlen.json``."""
+        try:
+            return self._json_module
+        except AttributeError:
+            # Looked up on each call so a provider swapped in later applies.
+            import erlen.json
+
+            return erlen.json
+
+    @json_module.setter
+    def json_module(self, value: Any) -> None:
+        self._json_module = value
+
+    @property
+    def json(self) -> Any:
+        """:meth:`get_json` with its defaults (415 unless the body is JSON)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """The body parsed as JSON.
+
+        Without ``force`` the Content-Type must be JSON, else 415. Invalid JSON
+        is a 400. ``silent`` returns ``None`` instead of either error.
+        """
+        try:
+            cached = self._cached_json
+        except AttributeError:
+            cached = self._cached_json = (_NOT_CACHED, _NOT_CACHED)
+        if cache and cached[silent] is not _NOT_CACHED:
+            return cached[silent]
+        if not (force or self.is_json):
+            return None if silent else self.on_json_loading_failed(None)
+        data = self.get_data(cache=cache)
+        try:
+            value = self.json_module.loads(data)
+        except ValueError as error:
+            if silent:
+                if cache:
+                    self._cached_json = (self._cached_json[0], None)
+                return None
+            value = self.on_json_loading_failed(error)
+            if cache:
+                self._cached_json = (value, self._cached_json[1])
+            return value
+        if cache:
+            self._cached_json = (value, value)
+        return value
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Called when JSON cannot be loaded; its return value is used, by default
+        it raises 415 (wrong Content-Type, ``e`` is None) or 400 (invalid JSON)."""
+        if e is None:
+            raise _http_error(
+                "UnsupportedMediaType",
+                "Did not attempt to load JSON data because the request"
+                " Content-Type was not 'application/json'.",
+            )
+        app = current_app_or_none()
+        if app is not None and getattr(app, "debug", False):
+            raise _http_error("BadRequest", f"Failed to decode JSON object: {e}")
+        raise _http_error("BadRequest") from _http_error(
+            "BadRequest", f"Failed to decode JSON object: {e}"
+        )
+
+    # -- cleanup -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the uploaded files."""
+        try:
+            files = self._files
+        except AttributeError:
+            return
+        for _, storage in files.items(multi=True):
+            storage.close()
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _host_is_trusted(host: str, trusted: list[str]) -> bool:
+    name = host.rpartition(":")[0] if not host.endswith("]") and ":" in host else host
+    for ref in trusted:
+        suffix = ref.startswith(".")
+        if suffix:
+            ref = ref[1:]
+        try:
+            ref = ref.partition(":")[0].encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
+        if ref == name or (suffix and name.endswith(f".{ref}")):
+            return True
+    return False
