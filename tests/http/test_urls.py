@@ -46,7 +46,8 @@ HOST = st.from_regex(r"[a-zA-Z0-9]{1,10}(\.[a-zA-Z0-9]{1,10}){0,2}", fullmatch=T
 @settings(max_examples=400, deadline=None)
 @given(path=PART, query=PART, fragment=PART)
 def test_relative_iri_property(path: str, query: str, fragment: str) -> None:
-    iri = f"/{path}?{query}#{fragment}"
+    # "/p" first: a leading "//" would make the path a host
+    iri = f"/p{path}?{query}#{fragment}"
     assert iri_to_uri(iri) == w_iri_to_uri(iri)
 
 
