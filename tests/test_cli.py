@@ -516,3 +516,12 @@ def test_real_uvicorn_serves_erlen_app_over_asgi(tmp_path: Path) -> None:
     assert response.headers["content-type"] == "application/json"
     # --debug reached the app: jsonify pretty-prints in debug mode.
     assert response.text == '{\n  "answer": 42,\n  "debug": true\n}\n'
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "hypercorn"])
+def test_real_execed_servers_serve_wsgi_module(tmp_path: Path, server: str) -> None:
+    pytest.importorskip(server)
+    write(tmp_path, "tinyexec.py", WSGI_APP)
+    response = serve_and_get(tmp_path, ["--app", "tinyexec:app", "--server", server])
+    assert response.status_code == 200
+    assert response.text == "hello from tinyexec"
