@@ -82,15 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     settings = Settings.quick() if options.quick else Settings.full()
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    out: list[str] = [
-        "# erlen benchmark results",
-        "",
-        f"Written by `{command.strip()}`. Method: see [README.md](README.md).",
-        "",
-        "## Environment",
-        "",
-    ]
-    out += report._table(["", ""], [[key, value] for key, value in report.environment()])
+    load_at_start = report.load_average()
+    out: list[str] = []
 
     _say("checking correctness ...")
     targets, check_lines = check_peers(select_peers(options.peers))
@@ -141,10 +134,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         route_timings, skipped = routes.run(settings)
         if route_timings is not None:
             out += report.routes_table(route_timings)
+        if skipped:
+            out.append("")
         for name, reason in skipped.items():
             out.append(f"- {name}: skipped: {reason}")
 
-    text = "\n".join(out) + "\n"
+    facts = report.environment()
+    facts.append(("load average at start", load_at_start))
+    facts.append(("load average at end", report.load_average()))
+    header = [
+        "# erlen benchmark results",
+        "",
+        f"Written by `{command.strip()}`. Method: see [README.md](README.md).",
+        "",
+        "## Environment",
+        "",
+        *report._table(["fact", "value"], [[key, value] for key, value in facts]),
+    ]
+    text = "\n".join(header + out) + "\n"
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(text, encoding="utf-8")
     print(text)

@@ -91,6 +91,14 @@ def _wrk_version() -> str:
     return text[0] if text else wrk
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: above ``nproc`` means shared, noisy cores."""
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def environment() -> list[tuple[str, str]]:
     """Facts that make a run reproducible and comparable with another."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None

@@ -193,3 +193,33 @@ def test_server_commands_use_one_worker_on_loopback() -> None:
     assert wsgi[2] == "gunicorn" and "127.0.0.1:8001" in wsgi and "sync" in wsgi
     assert asgi[2] == "uvicorn" and "--no-access-log" in asgi and "8002" in asgi
     assert wsgi[wsgi.index("--workers") + 1] == asgi[asgi.index("--workers") + 1] == "1"
+
+
+class _BothProtocols:
+    """Stands in for the erlen app: WSGI with two arguments, ASGI with three."""
+
+    def __call__(self, *args: object) -> object:
+        if len(args) == 2:
+            return [b""]
+
+        async def asgi() -> None:
+            pass
+
+        return asgi()
+
+
+def _wsgi_only(environ: object, start_response: object) -> list[bytes]:
+    return [b""]
+
+
+async def _asgi_only(scope: object, receive: object, send: object) -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [(_BothProtocols(), True), (_wsgi_only, False), (_asgi_only, True)],
+    ids=["both", "wsgi-only", "asgi-only"],
+)
+def test_asgi_detection_tells_a_wsgi_only_app_apart(app: object, expected: bool) -> None:
+    assert peers._accepts_asgi(app) is expected
