@@ -227,6 +227,7 @@ class Response:
             self.default_status if status is None else status
         )
 
+        fresh = header_obj is None
         if header_obj is None:
             # PERF: the Content-Type was validated (and cached) above, so the
             # fresh list is adopted without a second validation pass.
@@ -243,7 +244,18 @@ class Response:
         if response is None:
             self.response = []
         elif isinstance(response, (str, bytes, bytearray, memoryview)):
-            self.set_data(response)
+            if (
+                fresh
+                and self.automatically_set_content_length
+                and type(self).set_data is Response.set_data
+            ):
+                # PERF: the new header list holds no Content-Length yet, so
+                # append instead of the search-and-replace of set_data.
+                data = _as_body_bytes(response)
+                self.response = [data]
+                header_obj._list.append(("Content-Length", str(len(data))))
+            else:
+                self.set_data(response)
         elif isinstance(response, Iterable):
             self.response = response
         else:
