@@ -355,7 +355,17 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
 class _Part:
     """One edge of the matching tree: a literal segment or a compiled regex."""
 
-    __slots__ = ("content", "final", "groups", "key", "pattern", "static", "suffixed", "weight")
+    __slots__ = (
+        "content",
+        "final",
+        "groups",
+        "key",
+        "pattern",
+        "single",
+        "static",
+        "suffixed",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -378,6 +388,7 @@ class _Part:
         else:
             self.pattern = re.compile(content)
             self.groups = tuple(self.pattern.groupindex[name] for name in group_names)
+        self.single = self.groups[0] if len(self.groups) == 1 else 0
 
 
 def _weight(static_weights: list[tuple[int, int]], argument_weights: list[Any]) -> tuple[Any, ...]:
@@ -460,6 +471,7 @@ class Rule(RuleFactory):
         self.redirect_to = redirect_to
         self.arguments: set[str] = set(map(str, defaults)) if defaults else set()
         self._converters: dict[str, BaseConverter] = {}
+        self._converter_items: tuple[tuple[str, BaseConverter], ...] = ()
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[_Part] = []
         self._build_ops: list[tuple[bool, str]] = []
@@ -535,6 +547,7 @@ class Rule(RuleFactory):
         if self.merge_slashes:
             rule = re.sub("/{2,}", "/", rule)
         self._parts = self._parse(rule)
+        self._converter_items = tuple(self._converters.items())
         defaults = self.defaults or {}
         operations: list[tuple[bool, str]] = []
         for dynamic, data in self._trace:
@@ -874,13 +887,20 @@ class Map:
                     raise self._redirect(merged, query_string)
             raise self._no_match(seen, flags[0])
         rule, texts = found
-        values: dict[str, Any] = {}
-        if texts:
-            try:
-                for (name, converter), text in zip(rule._converters.items(), texts, strict=False):
-                    values[name] = converter.to_python(text)
-            except ValidationError:
-                raise self._no_match(seen, flags[0]) from None
+        values: dict[str, Any]
+        items = rule._converter_items
+        try:
+            if len(texts) == 1:
+                # PERF: one variable is the common case; no loop, no zip
+                name, converter = items[0]
+                values = {name: converter.to_python(texts[0])}
+            else:
+                values = {}
+                for index in range(min(len(items), len(texts))):
+                    name, converter = items[index]
+                    values[name] = converter.to_python(texts[index])
+        except ValidationError:
+            raise self._no_match(seen, flags[0]) from None
         if rule._plain:
             return rule, values
         return self._finish(rule, values, method, path, query_string)
@@ -937,7 +957,11 @@ class Map:
                 edge_state,
                 rest,
                 rest_index,
-                values + [matched.group(group) for group in edge.groups],
+                # PERF: one converter per segment is the common case; skip the
+                # tuple that group(*indices) would build
+                [*values, matched.group(edge.single)]
+                if edge.single
+                else values + list(matched.group(*edge.groups)),
                 method,
                 seen,
                 flags,
