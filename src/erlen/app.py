@@ -451,6 +451,10 @@ class Erlen:
                 raise
             return response(environ, start_response)
         finally:
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                # ``with client:`` keeps the request's context after it ends.
+                preserve(_ContextManager(self, context))
             context.depth -= 1
             if context.depth == 0:
                 self._teardown(context, error)
