@@ -22,6 +22,8 @@ __all__ = ["default_stream_factory", "parse_form", "parse_multipart", "parse_url
 # Uploads up to this size stay in memory, larger ones move to a temp file.
 SPOOL_MAX_SIZE = 500 * 1024
 READ_CHUNK_SIZE = 64 * 1024
+# Text a client may send before the first boundary, which is ignored.
+MAX_PREAMBLE_SIZE = 64 * 1024
 
 # Field charsets honoured in a part's Content-Type; anything else is UTF-8 (as Werkzeug).
 _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
@@ -253,6 +255,22 @@ def _feed(
     """
     buffer = bytearray()
     eof = False
+    # A preamble before the first delimiter is allowed (RFC 2046) but
+    # python-multipart rejects it: drop it here.
+    while True:
+        if buffer.startswith(delimiter):
+            break
+        index = buffer.find(b"\r\n" + delimiter)
+        if index != -1:
+            del buffer[: index + 2]
+            break
+        if eof or len(buffer) > MAX_PREAMBLE_SIZE:
+            raise _bad_request("The multipart/form-data body has no opening boundary.")
+        chunk = read(READ_CHUNK_SIZE)
+        if chunk:
+            buffer += chunk
+        else:
+            eof = True
     while not collector.ended:
         index = buffer.find(_BLANK_LINE)
         if index == -1:
