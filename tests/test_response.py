@@ -601,3 +601,20 @@ def test_bad_location_setter_leaves_header_unchanged() -> None:
     with pytest.raises(LocationValueError):
         response.location = "/a\nb"
     assert response.location == "/ok"
+
+
+@pytest.mark.parametrize("attr", ["content_type", "content_length", "location", "content_location"])
+def test_assigning_none_removes_header_instead_of_sending_none(attr: str) -> None:
+    response = Response("x")
+    setattr(response, attr, "5")
+    setattr(response, attr, None)
+    assert getattr(response, attr) is None
+    assert all(value != "None" for _, value in response.headers.items())
+
+
+def test_subclass_set_data_override_is_used_by_constructor() -> None:
+    class Upper(Response):
+        def set_data(self, value: Any) -> None:
+            super().set_data(value.upper())
+
+    assert Upper("shout").get_data() == b"SHOUT"
