@@ -1001,7 +1001,7 @@ def test_set_cookie_with_timedelta_and_datetime() -> None:
 
 
 def test_erlen_app_test_client() -> None:
-    pytest.importorskip("erlen.request")
+    pytest.importorskip("erlen.wrappers")
     import erlen
 
     app = erlen.Flask(__name__)
@@ -1014,7 +1014,7 @@ def test_erlen_app_test_client() -> None:
 
     @app.route("/who")
     def who() -> Any:
-        # `erlen.request` names the submodule once it is imported, not the proxy.
+        # `erlen.wrappers` names the submodule once it is imported, not the proxy.
         from erlen.ctx import request
 
         return request.cookies.get("session_id", "nobody")

@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "has_request_context": "erlen.ctx",
     "has_app_context": "erlen.ctx",
     "Response": "erlen.response",
-    "Request": "erlen.request",
+    "Request": "erlen.wrappers",
     "Headers": "erlen.http.headers",
     "HTTPException": "erlen.exceptions",
     "ErlenError": "erlen.errors",
@@ -54,28 +54,56 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from erlen.app import Erlen, Flask, make_response
+    from erlen.app import Erlen as Erlen
+    from erlen.app import Flask as Flask
+    from erlen.app import make_response as make_response
     from erlen.ctx import (
-        after_this_request,
-        current_app,
-        g,
-        has_app_context,
-        has_request_context,
-        request,
-        stream_with_context,
+        after_this_request as after_this_request,
+    )
+    from erlen.ctx import (
+        current_app as current_app,
+    )
+    from erlen.ctx import (
+        g as g,
+    )
+    from erlen.ctx import (
+        has_app_context as has_app_context,
+    )
+    from erlen.ctx import (
+        has_request_context as has_request_context,
+    )
+    from erlen.ctx import (
+        request as request,
+    )
+    from erlen.ctx import (
+        stream_with_context as stream_with_context,
     )
     from erlen.errors import (
-        ArgumentTypeError,
-        CookieValueError,
-        ErlenError,
-        HeaderValueError,
-        JSONValueError,
-        LocationValueError,
-        StatusCodeError,
+        ArgumentTypeError as ArgumentTypeError,
     )
-    from erlen.exceptions import HTTPException
-    from erlen.helpers import abort, redirect, url_for
-    from erlen.http.headers import Headers
-    from erlen.json import jsonify
-    from erlen.request import Request
-    from erlen.response import Response
+    from erlen.errors import (
+        CookieValueError as CookieValueError,
+    )
+    from erlen.errors import (
+        ErlenError as ErlenError,
+    )
+    from erlen.errors import (
+        HeaderValueError as HeaderValueError,
+    )
+    from erlen.errors import (
+        JSONValueError as JSONValueError,
+    )
+    from erlen.errors import (
+        LocationValueError as LocationValueError,
+    )
+    from erlen.errors import (
+        StatusCodeError as StatusCodeError,
+    )
+    from erlen.exceptions import HTTPException as HTTPException
+    from erlen.helpers import abort as abort
+    from erlen.helpers import redirect as redirect
+    from erlen.helpers import url_for as url_for
+    from erlen.http.headers import Headers as Headers
+    from erlen.json import jsonify as jsonify
+    from erlen.response import Response as Response
+    from erlen.wrappers import Request as Request

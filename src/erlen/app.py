@@ -1,6 +1,6 @@
 """The application: configuration, registration, dispatch, hooks and errors.
 
-The app turns a :class:`~erlen.request.Request` into a
+The app turns a :class:`~erlen.wrappers.Request` into a
 :class:`~erlen.response.Response`; the protocol adapters (``wsgi.py``,
 ``asgi.py``) feed it and send the result. ``Erlen`` is also exported as
 ``Flask`` so that Flask code runs with only its import changed.
@@ -28,9 +28,9 @@ from erlen.exceptions import (
 )
 from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
-from erlen.request import Request
 from erlen.response import Response
 from erlen.routing import Map, Rule
+from erlen.wrappers import Request
 
 if TYPE_CHECKING:
     from erlen.testing import ErlenClient
@@ -56,7 +56,7 @@ def _env_flag(name: str) -> bool:
 
 def _find_root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
-    filename = getattr(module, "__file__", None)
+    filename: str | None = getattr(module, "__file__", None)
     if filename:
         return os.path.dirname(os.path.abspath(filename))
     return os.getcwd()
@@ -174,7 +174,7 @@ class Erlen:
     def name(self) -> str:
         """The app's name: the import name, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
-            filename = getattr(sys.modules["__main__"], "__file__", None)
+            filename: str | None = getattr(sys.modules["__main__"], "__file__", None)
             if filename is None:
                 return "__main__"
             return os.path.splitext(os.path.basename(filename))[0]
@@ -427,8 +427,11 @@ class Erlen:
         return Context(self, request)
 
     @staticmethod
-    def _absolute_redirect(request: Request, new_path: str) -> str:
-        return f"{request.scheme}://{request.host}{request.root_path}{new_path}"
+    def _absolute_redirect(request: Request, new_url: str) -> str:
+        # ``redirect_to`` may already name a full URL; a path is made absolute.
+        if "://" in new_url.split("?", 1)[0]:
+            return new_url
+        return f"{request.scheme}://{request.host}{request.root_path}{new_url}"
 
     # -- dispatch -------------------------------------------------------------------
 
@@ -466,7 +469,9 @@ class Erlen:
 
         await asgi_app(self, scope, receive, send)
 
-    def __call__(self, environ_or_scope: Any, start_response_or_receive: Any, send: Any = None) -> Any:
+    def __call__(
+        self, environ_or_scope: Any, start_response_or_receive: Any, send: Any = None
+    ) -> Any:
         """WSGI with two arguments, ASGI 3 (returning a coroutine) with three."""
         if send is None:
             return self.wsgi_app(environ_or_scope, start_response_or_receive)
@@ -505,7 +510,7 @@ class Erlen:
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]
-        return self.ensure_sync(view)(**request.view_args)
+        return self.ensure_sync(view)(**(request.view_args or {}))
 
     def raise_routing_exception(self, request: Request) -> NoReturn:
         """Raise the error routing stored on the request (404, 405, or a redirect)."""
@@ -660,7 +665,7 @@ class Erlen:
                 " function either returned None or ended without a return statement."
             )
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+            if isinstance(rv, (str, bytes, bytearray, Iterator)) or hasattr(rv, "__aiter__"):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
@@ -733,12 +738,16 @@ class Erlen:
         load_dotenv: bool = True,
         **options: Any,
     ) -> None:
-        """Serve the app on uvicorn (like ``erlen run``); for development."""
-        from erlen.cli import serve_app
+        """Serve the app on uvicorn over ASGI (like ``erlen run``), for development.
+
+        Options are passed to ``uvicorn.run``; use ``erlen run --reload`` or a
+        production server command for reloading and several workers.
+        """
+        import uvicorn
 
         if debug is not None:
             self.debug = debug
-        serve_app(self, host=host or "127.0.0.1", port=port or 5000, **options)
+        uvicorn.run(self, host=host or "127.0.0.1", port=port or 5000, interface="asgi3", **options)
 
 
 # ASGI servers (uvicorn, hypercorn) tell ASGI 3 apps by a coroutine-function

@@ -343,7 +343,10 @@ async def _view_async(app: Erlen, context: Context) -> Any:
     assert rule is not None
     if rule.provide_automatic_options and request.method == "OPTIONS":
         return app.make_default_options_response()
-    return await _call(app.view_functions[rule.endpoint], *(), **request.view_args)
+    view = app.view_functions[rule.endpoint]
+    if asyncio.iscoroutinefunction(view):
+        return await view(**(request.view_args or {}))
+    return await run_sync(functools.partial(view, **(request.view_args or {})))
 
 
 async def _handle_user_exception_async(app: Erlen, error: Exception) -> Any:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
-    from erlen.request import Request
     from erlen.response import Response
+    from erlen.wrappers import Request
 
 T = TypeVar("T")
 

@@ -23,9 +23,7 @@ _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
 # The same entities markupsafe (and so Flask) uses, so redirect pages match byte for byte.
-_HTML_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
-)
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
 
 
 def escape_html(text: str) -> str:
@@ -43,7 +41,7 @@ def _encode_location(location: str) -> str:
     )
 
 
-def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response that redirects the client to ``location`` (301, 302, 303, 307 or 308).
 
     The body is a short HTML page with the escaped target, as Flask sends it.
@@ -55,7 +53,9 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
         if app is not None:
             Response = app.response_class
         else:
-            from erlen.response import Response
+            from erlen.response import Response as DefaultResponse
+
+            Response = DefaultResponse
     if not isinstance(location, str):
         from erlen.errors import ArgumentTypeError, describe
 

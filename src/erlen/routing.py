@@ -452,6 +452,8 @@ class Rule(RuleFactory):
         self.build_only = build_only
         self.alias = alias
         self.websocket = websocket
+        # Set by the app: whether OPTIONS is answered automatically for this rule.
+        self.provide_automatic_options = False
         method_set: set[str] | None = None
         if methods is not None:
             if isinstance(methods, str):

@@ -1162,7 +1162,7 @@ class ErlenClient:
     def _make_request(self, environ: Environ) -> Any:
         request_class = getattr(self.application, "request_class", None)
         if request_class is None:
-            request_class = importlib.import_module("erlen.request").Request
+            request_class = importlib.import_module("erlen.wrappers").Request
         return request_class(environ)
 
     def _send(self, environ: Environ, buffered: bool) -> TestResponse:

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from erlen.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
-from erlen.request import Request
+from erlen.wrappers import Request
 
 
 def _fresh(value: Any) -> Any:
