@@ -166,6 +166,9 @@ class Erlen:
         self.before_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
+        # endpoint -> (view, callable that runs it synchronously); rebuilt when
+        # ``view_functions`` is changed, so the coroutine check is not per request.
+        self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._logger: logging.Logger | None = None
 
     # -- properties -----------------------------------------------------------------
@@ -510,7 +513,11 @@ class Erlen:
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]
-        return self.ensure_sync(view)(**(request.view_args or {}))
+        cached = self._sync_views.get(rule.endpoint)
+        if cached is None or cached[0] is not view:
+            cached = (view, self.ensure_sync(view))
+            self._sync_views[rule.endpoint] = cached
+        return cached[1](**(request.view_args or {}))
 
     def raise_routing_exception(self, request: Request) -> NoReturn:
         """Raise the error routing stored on the request (404, 405, or a redirect)."""
@@ -548,6 +555,11 @@ class Erlen:
         return response
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
+        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
+            # PERF: nothing registered; only uploaded files may need closing.
+            if context.request is not None:
+                context.request.close()
+            return
         token = _cv_context.set(context)
         try:
             functions = self.teardown_request_funcs.get(None)

@@ -44,16 +44,24 @@ class _AppGlobals:
 class Context:
     """What one request (or one ``app.app_context()`` block) can see."""
 
-    __slots__ = ("after_request_functions", "app", "depth", "g", "request")
+    __slots__ = ("_g", "after_request_functions", "app", "depth", "request")
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
         self.app = app
         self.request = request
-        self.g = _AppGlobals()
+        # PERF: most requests never touch ``g``; it is made on first use.
+        self._g: _AppGlobals | None = None
         self.after_request_functions: list[Callable[[Response], Response]] = []
         # How many holders keep the context alive (the dispatch, a
         # stream_with_context body, a ``with`` block): teardown runs at zero.
         self.depth = 0
+
+    @property
+    def g(self) -> _AppGlobals:
+        """This context's ``g`` namespace."""
+        if self._g is None:
+            self._g = _AppGlobals()
+        return self._g
 
 
 _cv_context: ContextVar[Context] = ContextVar("erlen.context")
