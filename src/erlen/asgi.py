@@ -407,34 +407,91 @@ async def send_response(
         await _send_async_body(response, environ, send, receive)
         return
     app_iter, status, headers = response.get_wsgi_response(environ)
-    try:
-        start = {
-            "type": "http.response.start",
-            "status": int(status[:3]),
-            "headers": _encode_headers(headers),
-        }
-        if isinstance(app_iter, (list, tuple)) or not response.is_streamed:
-            # PERF: a buffered body goes out in one message, no thread hop.
-            chunks = list(app_iter)
-            await send(start)
-            await send({"type": "http.response.body", "body": b"".join(chunks)})
-            return
-        await send(start)
-        await _stream_sync_body(app_iter, send, receive)
-    finally:
-        close = getattr(app_iter, "close", None)
-        if close is not None:
-            if response.is_streamed:
-                await run_sync(close)
-            else:
+    start = {
+        "type": "http.response.start",
+        "status": int(status[:3]),
+        "headers": _encode_headers(headers),
+    }
+    if isinstance(app_iter, (list, tuple)) or not response.is_streamed:
+        # PERF: a buffered body goes out in one message, with no thread hop.
+        try:
+            body = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
                 close()
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return
+    await send(start)
+    await _stream_sync_body(app_iter, send, receive)
 
 
 _END = object()
+#: Chunks a sync generator may run ahead of the socket before it waits.
+STREAM_WINDOW = 8
 
 
-def _next_chunk(iterator: Iterator[bytes]) -> Any:
-    return next(iterator, _END)
+async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Receive) -> None:
+    """Stream a sync iterable produced in one worker thread.
+
+    The thread owns the iterator from first ``next`` to ``close`` (a generator
+    cannot be closed from another thread while it runs), hands chunks to the
+    loop without waiting for each send, and stops at the next chunk once the
+    client is gone. A window of chunks keeps memory bounded.
+    """
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
+    window = threading.Semaphore(STREAM_WINDOW)
+    stopped = threading.Event()
+
+    def hand_over(item: Any, error: BaseException | None = None) -> None:
+        try:
+            loop.call_soon_threadsafe(chunks.put_nowait, (item, error))
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            stopped.set()
+
+    def produce() -> None:
+        try:
+            for chunk in app_iter:
+                window.acquire()
+                if stopped.is_set():
+                    break
+                if chunk:
+                    hand_over(chunk)
+                else:
+                    window.release()
+        except BaseException as error:
+            hand_over(None, error)
+        else:
+            hand_over(_END)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+
+    producer = asyncio.ensure_future(run_sync(produce))
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        while True:
+            getter = asyncio.ensure_future(chunks.get())
+            await asyncio.wait({getter, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                return  # the client went away; the producer stops at its next chunk
+            item, error = getter.result()
+            if error is not None:
+                raise error
+            if item is _END:
+                await send({"type": "http.response.body", "body": b""})
+                await producer
+                return
+            await send({"type": "http.response.body", "body": item, "more_body": True})
+            window.release()
+    finally:
+        stopped.set()
+        window.release()
+        watcher.cancel()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -442,22 +499,6 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         message = await receive()
         if message.get("type") == "http.disconnect":
             return
-
-
-async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Receive) -> None:
-    iterator = iter(app_iter)
-    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
-    try:
-        while True:
-            chunk = await run_sync(_next_chunk, iterator)
-            if chunk is _END or watcher.done():
-                break
-            if chunk:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        if not watcher.done():
-            await send({"type": "http.response.body", "body": b""})
-    finally:
-        watcher.cancel()
 
 
 async def _iterate_async_body(source: Any) -> AsyncIterator[bytes]:
