@@ -18,6 +18,7 @@ from erlen.errors import ArgumentTypeError, HeaderValueError, LocationValueError
 from erlen.http.headers import Headers, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
+from erlen.response_properties import ResponseHeaderProperties
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -160,7 +161,7 @@ def _header_property(name: str, doc: str) -> property:
     return property(fget, fset, fdel, doc=doc)
 
 
-class Response:
+class Response(ResponseHeaderProperties):
     """An HTTP response: a status, a :class:`~erlen.http.headers.Headers` and a body.
 
     Behaves like ``flask.Response``: a str body is encoded as UTF-8, bytes are
