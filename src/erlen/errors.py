@@ -32,6 +32,10 @@ class JSONValueError(ErlenError, ValueError):
     """A value cannot be encoded as valid JSON (NaN, Infinity, unknown types)."""
 
 
+class RequestArgumentError(ErlenError, ValueError):
+    """A test request argument has a value no request could carry."""
+
+
 class ArgumentTypeError(ErlenError, TypeError):
     """An argument has a type erlen cannot use there (bytes where str is needed)."""
 
