@@ -147,10 +147,25 @@ class ASGIInput:
             yield line
 
 
-def _header_text(value: object, what: str) -> str:
-    if not isinstance(value, (bytes, bytearray)):
-        raise ASGIProtocolError(f"ASGI {what} must be bytes, got {type(value).__name__}")
-    return bytes(value).decode("latin-1")
+# raw ASGI header name -> environ key; names repeat across requests, so the
+# conversion is done once per name (bounded, in case a client invents many).
+_ENVIRON_KEYS: dict[bytes, str] = {}
+_ENVIRON_KEYS_LIMIT = 1024
+
+
+def _environ_key(raw_name: bytes) -> str:
+    key = _ENVIRON_KEYS.get(raw_name)
+    if key is None:
+        name = raw_name.decode("latin-1").lower()
+        if name == "content-type":
+            key = "CONTENT_TYPE"
+        elif name == "content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_LIMIT:
+            _ENVIRON_KEYS[bytes(raw_name)] = key
+    return key
 
 
 def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
@@ -160,57 +175,49 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
         path = scope["path"]
     except KeyError as missing:
         raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
-    if not isinstance(method, str) or not isinstance(path, str):
+    if type(method) is not str or type(path) is not str:
         raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
-    root_path: str = scope.get("root_path", "") or ""
+    root_path: str = scope.get("root_path") or ""
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
-    query = scope.get("query_string", b"")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method.upper(),
-        "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
-        "QUERY_STRING": _header_text(query, "query_string"),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": body,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-        "asgi.scope": scope,
-    }
-    server = scope.get("server")
-    if server:
-        environ["SERVER_NAME"] = str(server[0])
-        environ["SERVER_PORT"] = str(server[1]) if server[1] is not None else "80"
-    else:
-        environ["SERVER_NAME"] = "localhost"
-        environ["SERVER_PORT"] = "80"
+    server = scope.get("server") or ("localhost", 80)
     client = scope.get("client")
-    if client:
-        environ["REMOTE_ADDR"] = str(client[0])
-        environ["REMOTE_PORT"] = str(client[1])
-    for pair in scope.get("headers", ()):
-        try:
-            raw_name, raw_value = pair
-        except (TypeError, ValueError):
-            raise ASGIProtocolError("each ASGI header must be a (name, value) pair") from None
-        name = _header_text(raw_name, "header name").lower()
-        value = _header_text(raw_value, "header value")
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-        else:
-            key = "HTTP_" + name.upper().replace("-", "_")
-        if key in environ:
-            # HTTP/2 may split Cookie into several fields; they rejoin with "; ".
-            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
-        else:
-            environ[key] = value
+    try:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method.upper(),
+            "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1") if root_path else "",
+            # PEP 3333 strings carry bytes as latin-1; PATH_INFO is the UTF-8 path.
+            "PATH_INFO": path if path.isascii() else path.encode("utf-8").decode("latin-1"),
+            "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+            "SERVER_NAME": str(server[0]),
+            "SERVER_PORT": "80" if server[1] is None else str(server[1]),
+            "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scope.get("scheme", "http"),
+            "wsgi.input": body,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "asgi.scope": scope,
+        }
+        if client:
+            environ["REMOTE_ADDR"] = str(client[0])
+            environ["REMOTE_PORT"] = str(client[1])
+        for raw_name, raw_value in scope.get("headers", ()):
+            key = _environ_key(raw_name)
+            value = raw_value.decode("latin-1")
+            if key in environ:
+                # HTTP/2 may split Cookie into several fields; they rejoin with "; ".
+                environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+            else:
+                environ[key] = value
+    except (AttributeError, TypeError, ValueError, IndexError) as error:
+        raise ASGIProtocolError(
+            "the ASGI http scope is malformed (query_string and headers must be bytes,"
+            f" headers (name, value) pairs, server and client pairs): {error}"
+        ) from None
     return environ
 
 
@@ -231,7 +238,7 @@ async def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> No
 
 
 async def _call(function: Callable[..., Any], *args: Any) -> Any:
-    if asyncio.iscoroutinefunction(function):
+    if _is_async(function):
         return await function(*args)
     return await run_sync(function, *args)
 
@@ -259,16 +266,35 @@ async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
             return
 
 
+_coroutine_flags: dict[Callable[..., Any], bool] = {}
+
+
+def _is_async(function: Callable[..., Any]) -> bool:
+    flag = _coroutine_flags.get(function)
+    if flag is None:
+        flag = asyncio.iscoroutinefunction(function)
+        if len(_coroutine_flags) < 4096:
+            _coroutine_flags[function] = flag
+    return flag
+
+
 def _dispatch_is_sync(app: Erlen, context: Context) -> bool:
+    """Whether to run the whole dispatch in one worker thread.
+
+    Yes for a sync view (Flask code may block); no for an ``async def`` view
+    and when routing failed, where the few sync pieces (hooks, handlers) each
+    get a thread of their own and the common case needs none.
+    """
     request = context.request
     assert request is not None
     rule = request.url_rule
-    if rule is not None:
-        view = app.view_functions.get(rule.endpoint)
-        if view is not None and asyncio.iscoroutinefunction(view):
-            return False
+    if rule is None:
+        return False
+    view = app.view_functions.get(rule.endpoint)
+    if view is None or _is_async(view):
+        return False
     hooks = app.before_request_funcs.get(None)
-    return not (hooks and any(asyncio.iscoroutinefunction(hook) for hook in hooks))
+    return not (hooks and any(_is_async(hook) for hook in hooks))
 
 
 def _dispatch_sync(app: Erlen, context: Context) -> Response:
@@ -344,7 +370,7 @@ async def _view_async(app: Erlen, context: Context) -> Any:
     if rule.provide_automatic_options and request.method == "OPTIONS":
         return app.make_default_options_response()
     view = app.view_functions[rule.endpoint]
-    if asyncio.iscoroutinefunction(view):
+    if _is_async(view):
         return await view(**(request.view_args or {}))
     return await run_sync(functools.partial(view, **(request.view_args or {})))
 
@@ -368,7 +394,11 @@ async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False)
     try:
         context = _cv_context.get()
         for function in context.after_request_functions:
-            response = await _call(function, response)
+            # Per-request closures: checked directly, never cached.
+            if asyncio.iscoroutinefunction(function):
+                response = await function(response)
+            else:
+                response = await run_sync(function, response)
         for function in reversed(app.after_request_funcs.get(None, ())):
             response = await _call(function, response)
     except Exception:
