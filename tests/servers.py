@@ -1,0 +1,192 @@
+"""Start and stop real HTTP servers around an app, for end-to-end tests.
+
+Each server runs as a subprocess in its own session (process group) on
+127.0.0.1 and a free port. ``running_server`` yields the base URL once the
+server answers HTTP, and always stops the whole group afterwards, even when
+the test fails: SIGTERM, a bounded wait, then SIGKILL. Server output goes to a
+temporary file (a pipe nobody reads would fill up and block the server) and is
+shown when the server fails to start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from tests.support import free_port
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Server kinds, by the protocol the erlen app is served through.
+#: ``gunicorn``: WSGI, ``python -m gunicorn -w 1``.
+#: ``erlen-uvicorn``: ASGI, ``erlen run`` (uvicorn in-process, the default).
+#: ``erlen-hypercorn``: ASGI, ``erlen run --server hypercorn`` (execs hypercorn).
+#: ``uvicorn``: ASGI, ``python -m uvicorn``: uvicorn's own interface detection.
+SERVER_KINDS = ("gunicorn", "erlen-uvicorn", "erlen-hypercorn", "uvicorn")
+#: The kinds that speak ASGI to the app.
+ASGI_KINDS = ("erlen-uvicorn", "erlen-hypercorn", "uvicorn")
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+
+def server_command(kind: str, app: str, port: int) -> list[str]:
+    """The command line serving ``app`` (``module:attr``) with server ``kind``."""
+    python = sys.executable
+    if kind == "gunicorn":
+        return [
+            python,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            app,
+        ]
+    if kind == "erlen-uvicorn":
+        return [
+            python,
+            "-m",
+            "erlen",
+            "run",
+            "--app",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    if kind == "erlen-hypercorn":
+        return [
+            *server_command("erlen-uvicorn", app, port),
+            "--server",
+            "hypercorn",
+        ]
+    if kind == "uvicorn":
+        return [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    raise ValueError(f"unknown server kind {kind!r}; expected one of {SERVER_KINDS}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # The server has its own session, so its process group id is its pid; the
+    # group holds only the server and its workers (gunicorn, hypercorn fork them).
+    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, STOP_TIMEOUT)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        if sig == signal.SIGTERM:
+            # Workers that outlive the master are killed too.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return
+
+
+@contextmanager
+def running_server(
+    kind: str,
+    app: str = "examples.spec_app:app",
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    ready_path: str = "/",
+) -> Iterator[str]:
+    """Serve ``app`` with server ``kind``; yield ``http://127.0.0.1:PORT``."""
+    port = free_port()
+    command = server_command(kind, app, port)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ERLEN_")}
+    directory = str(REPO_ROOT if cwd is None else cwd)
+    # The app's module is found from cwd; examples.* and tests.* from the repo root.
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [directory, str(REPO_ROOT), *filter(None, [environment.get("PYTHONPATH")])]
+    )
+    environment["PYTHONUNBUFFERED"] = "1"
+    if env:
+        environment.update(env)
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command,
+            cwd=directory,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_serving(process, base_url + ready_path, output, command)
+            yield base_url
+        finally:
+            _stop(process)
+
+
+def _wait_until_serving(
+    process: subprocess.Popen[bytes], url: str, output: IO[bytes], command: list[str]
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            # Any HTTP answer means a worker is serving (gunicorn's master
+            # accepts connections before its worker has imported the app).
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output.seek(0)
+            log = output.read().decode("utf-8", "replace")
+            state = (
+                f"exited with {process.returncode}" if process.poll() is not None else "timed out"
+            )
+            raise RuntimeError(
+                f"server {' '.join(command)!r} did not answer {url} ({state}); its output:\n{log}"
+            )
+        time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server: its kind and base URL."""
+
+    kind: str
+    url: str
+
+    @property
+    def is_asgi(self) -> bool:
+        return self.kind in ASGI_KINDS
+
+
+def server_fixture(app: str, kinds: tuple[str, ...] = SERVER_KINDS) -> Any:
+    """A module-scoped fixture, parametrized over ``kinds``, yielding a :class:`Served`.
+
+    pytest orders a module's tests by parameter, so each server starts once per module.
+    """
+
+    @pytest.fixture(scope="module", params=kinds)
+    def served(request: pytest.FixtureRequest) -> Iterator[Served]:
+        with running_server(request.param, app) as url:
+            yield Served(request.param, url)
+
+    return served
