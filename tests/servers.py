@@ -46,18 +46,9 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
     """The command line serving ``app`` (``module:attr``) with server ``kind``."""
     python = sys.executable
     if kind == "gunicorn":
-        return [
-            python,
-            "-m",
-            "gunicorn",
-            "-w",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "2",
-            app,
-        ]
+        command = [python, "-m", "gunicorn", "-w", "1", "--bind", f"127.0.0.1:{port}"]
+        command += ["--graceful-timeout", "2", *_gunicorn_no_control_socket(), app]
+        return command
     if kind == "erlen-uvicorn":
         return [
             python,
@@ -80,6 +71,15 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     raise ValueError(f"unknown server kind {kind!r}; expected one of {SERVER_KINDS}")
+
+
+def _gunicorn_no_control_socket() -> list[str]:
+    # gunicorn 25+ opens a control socket at one fixed path under $HOME, shared
+    # by every gunicorn on the machine; test servers do without it.
+    import gunicorn.config  # type: ignore[import-untyped]
+
+    names = {setting.name for setting in gunicorn.config.KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in names else []
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
