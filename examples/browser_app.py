@@ -1,0 +1,143 @@
+"""A few HTML pages for a real browser: a login form, a redirect, a download, a streamed page.
+
+``tests/test_browser.py`` drives it with Chromium through ``erlen run``::
+
+    erlen run --app examples.browser_app:app
+
+The login sets an HttpOnly session cookie (scripts must not see it) and a
+plain ``theme`` cookie (scripts may); ``/whoami`` reports what the server
+received and what ``document.cookie`` shows. ``/streamed`` sends its first
+part at once and the rest when ``/release`` is called with the same token,
+so a test can look at the page in between.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections.abc import Iterator
+from html import escape
+
+from erlen import Flask, Response, redirect, request
+
+app = Flask(__name__)
+
+USERS = {"alice": "wonderland"}
+SECRET = secrets.token_bytes(16)
+#: Longest a streamed page waits for its release before finishing anyway.
+STREAM_WAIT_SECONDS = 5.0
+
+_releases: dict[str, threading.Event] = {}
+_releases_lock = threading.Lock()
+
+
+def _token_for(username: str) -> str:
+    signature = hmac.new(SECRET, username.encode(), "sha256").hexdigest()
+    return f"{username}.{signature}"
+
+
+def _current_user() -> str | None:
+    token = request.cookies.get("session", "")
+    username = token.partition(".")[0]
+    if username and hmac.compare_digest(token, _token_for(username)):
+        return username
+    return None
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>"
+        f"</head><body>{body}</body></html>"
+    )
+
+
+@app.get("/")
+def login_page() -> str:
+    return _page(
+        "Log in",
+        '<form id=login method=post action="/login">'
+        "<input name=username id=username> <input name=password id=password type=password>"
+        " <button id=submit type=submit>Log in</button></form>"
+        '<p><a id=download href="/download">Download the report</a></p>',
+    )
+
+
+@app.post("/login")
+def login() -> Response | tuple[str, int]:
+    username = request.form.get("username", "")
+    if USERS.get(username) != request.form.get("password"):
+        return _page("Refused", "<p id=error>invalid credentials</p>"), 401
+    response = redirect("/whoami", 303)
+    response.set_cookie("session", _token_for(username), httponly=True, samesite="Lax")
+    response.set_cookie("theme", "dark", samesite="Lax")
+    return response
+
+
+@app.post("/logout")
+def logout() -> Response:
+    response = redirect("/whoami", 303)
+    response.delete_cookie("session")
+    response.delete_cookie("theme")
+    return response
+
+
+@app.get("/whoami")
+def whoami() -> str:
+    user = _current_user()
+    return _page(
+        "Who am I",
+        f"<p id=server-saw>{'yes' if user else 'no'}</p>"
+        f"<p id=user>{escape(user or '')}</p>"
+        "<p id=script-sees></p>"
+        "<script>document.getElementById('script-sees').textContent = document.cookie</script>"
+        '<form method=post action="/logout"><button id=logout type=submit>Log out</button></form>',
+    )
+
+
+@app.get("/go")
+def go() -> Response:
+    return redirect("/landing")
+
+
+@app.get("/landing")
+def landing() -> str:
+    return _page("Landing", "<h1 id=landed>You followed the redirect</h1>")
+
+
+@app.get("/download")
+def download() -> Response:
+    response = Response("id,title\n1,Buy milk\n", mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="report.csv"'
+    return response
+
+
+@app.get("/streamed")
+def streamed() -> Response:
+    token = request.args.get("token", "")
+    with _releases_lock:
+        release = _releases.setdefault(token, threading.Event())
+
+    def generate() -> Iterator[str]:
+        try:
+            yield _page("Streamed", "<ul id=items><li id=first>first part</li>").removesuffix(
+                "</body></html>"
+            )
+            released = release.wait(STREAM_WAIT_SECONDS)
+            yield f"<li id=last>{'released' if released else 'timed out'}</li></ul>"
+            yield "<p id=done>done</p></body></html>"
+        finally:
+            with _releases_lock:
+                _releases.pop(token, None)
+
+    return Response(generate())
+
+
+@app.post("/release")
+def release() -> dict[str, bool]:
+    """Let the streamed page with this token send its second part."""
+    with _releases_lock:
+        event = _releases.get(request.args.get("token", ""))
+    if event is not None:
+        event.set()
+    return {"released": event is not None}

@@ -1,0 +1,138 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against ``erlen run`` (uvicorn).
+
+Uses only ``/usr/bin/chromium``; never a browser downloaded by ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.servers import running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
+)
+
+#: Playwright's own time limit for each action and wait, in milliseconds.
+ACTION_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with running_server("erlen-uvicorn", "examples.browser_app:app") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            timeout=30_000,
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=base_url, accept_downloads=True)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def cookies_by_name(page: Any) -> dict[str, dict[str, Any]]:
+    return {cookie["name"]: cookie for cookie in page.context.cookies()}
+
+
+def log_in(page: Any, password: str = "wonderland") -> None:
+    page.goto("/")
+    page.fill("#username", "alice")
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("#submit")
+
+
+def test_httponly_session_cookie_is_hidden_from_scripts_but_sent(page: Any) -> None:
+    log_in(page)
+    # The form POST answered 303 to /whoami; the browser followed it with the cookie.
+    assert page.url.endswith("/whoami")
+    assert page.text_content("#server-saw") == "yes"
+    assert page.text_content("#user") == "alice"
+    # Scripts see the plain cookie but not the HttpOnly one.
+    assert page.text_content("#script-sees") == "theme=dark"
+    assert page.evaluate("document.cookie") == "theme=dark"
+    stored = cookies_by_name(page)
+    assert stored["session"]["httpOnly"] is True
+    assert stored["session"]["sameSite"] == "Lax"
+    assert stored["session"]["value"].startswith("alice.")
+    assert stored["theme"]["httpOnly"] is False
+
+    # A later navigation sends it again.
+    page.goto("/whoami")
+    assert page.text_content("#server-saw") == "yes"
+
+    with page.expect_navigation():
+        page.click("#logout")
+    assert page.url.endswith("/whoami")
+    assert page.text_content("#server-saw") == "no"
+    assert page.evaluate("document.cookie") == ""
+    assert cookies_by_name(page) == {}
+
+
+def test_wrong_password_sets_no_cookie(page: Any) -> None:
+    log_in(page, password="not it")
+    assert page.text_content("#error") == "invalid credentials"
+    assert cookies_by_name(page) == {}
+
+
+def test_goto_follows_redirect_to_target(page: Any, base_url: str) -> None:
+    response = page.goto("/go")
+    assert page.url == f"{base_url}/landing"
+    assert response.status == 200
+    assert response.request.redirected_from.url == f"{base_url}/go"
+    assert page.title() == "Landing"
+    assert page.text_content("#landed") == "You followed the redirect"
+
+
+def test_download_keeps_its_file_name(page: Any) -> None:
+    page.goto("/")
+    with page.expect_download() as download_info:
+        page.click("#download")
+    download = download_info.value
+    assert download.suggested_filename == "report.csv"
+    assert Path(download.path()).read_bytes() == b"id,title\n1,Buy milk\n"
+
+
+def test_streamed_page_renders_before_it_ends(page: Any, base_url: str) -> None:
+    token = uuid.uuid4().hex
+    # "commit": return once the response starts, not when the page has loaded.
+    page.goto(f"/streamed?token={token}", wait_until="commit")
+    page.wait_for_selector("#first", state="attached")
+    # The server is holding the rest back, so the DOM holds only the first part.
+    assert page.query_selector("#last") is None
+    assert httpx.post(f"{base_url}/release", params={"token": token}, timeout=5).json() == {
+        "released": True
+    }
+    page.wait_for_selector("#done", state="attached")
+    assert page.eval_on_selector_all("#items li", "items => items.map(i => i.textContent)") == [
+        "first part",
+        "released",
+    ]
+    assert page.title() == "Streamed"
