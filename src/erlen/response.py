@@ -3,18 +3,29 @@
 The object is sans-IO: it holds state and knows how to encode its body. The
 WSGI rules (what goes on the wire for HEAD, 204, 304, Location rewriting,
 closing) live in :mod:`erlen.wsgi`; ``Response.__call__`` delegates there.
+
+The body may also be an async iterable (an ``async def`` generator): it is
+streamed on both protocols, and the sync body accessors (``data``,
+``get_data()``, ...) refuse it with :class:`AsyncBodyError` instead of
+blocking; ``await response.aget_data()`` buffers it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import erlen.json as _json_module
 from erlen import wsgi as _wsgi
-from erlen.errors import ArgumentTypeError, HeaderValueError, LocationValueError, describe
+from erlen.errors import (
+    ArgumentTypeError,
+    ErlenError,
+    HeaderValueError,
+    LocationValueError,
+    describe,
+)
 from erlen.http.headers import Headers, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
@@ -27,7 +38,26 @@ if TYPE_CHECKING:
     StartResponse = Callable[..., Any]
     WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
-__all__ = ["Response", "ResponseStream"]
+__all__ = ["AsyncBodyError", "Response", "ResponseStream", "is_async_body"]
+
+
+class AsyncBodyError(ErlenError, RuntimeError):
+    """A sync body accessor was used on a response whose body is an async iterable."""
+
+
+def is_async_body(body: object) -> bool:
+    """True when ``body`` is streamed with ``async for`` (it has ``__aiter__``)."""
+    # PERF: the usual body is a list; its type answers without an attribute lookup.
+    return type(body) is not list and hasattr(body, "__aiter__")
+
+
+def _refuse_async_body(accessor: str) -> AsyncBodyError:
+    return AsyncBodyError(
+        f"{accessor} cannot read the response body: it is an async iterable, which"
+        " sync code cannot consume without blocking. Use 'await response.aget_data()'"
+        " to buffer it (or send the response as it is: it is streamed on WSGI and ASGI)."
+    )
+
 
 _DEFAULT_MAX_COOKIE_SIZE = 4093
 _FORBIDDEN_CHARS = ("\r", "\n", "\x00")
@@ -81,6 +111,16 @@ def _as_body_bytes(value: object) -> bytes:
     if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     raise ArgumentTypeError(f"response data must be str or bytes, got {describe(value)}")
+
+
+def _as_body_item(item: object) -> bytes:
+    if type(item) is bytes:
+        return item
+    if isinstance(item, str):
+        return item.encode()
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item)
+    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
 
 
 def _iter_encoded(iterable: Iterable[Any]) -> Iterator[bytes]:
@@ -196,12 +236,19 @@ class Response(ResponseHeaderProperties):
     json_module: Any = _json_module
 
     headers: Headers
-    response: Iterable[Any]
+    #: The body: a list of bytes, or any iterable or async iterable of str or bytes.
+    response: Iterable[Any] | AsyncIterable[Any]
     direct_passthrough: bool
 
     def __init__(
         self,
-        response: Iterable[bytes] | bytes | Iterable[str] | str | None = None,
+        response: Iterable[bytes]
+        | bytes
+        | Iterable[str]
+        | str
+        | AsyncIterable[bytes]
+        | AsyncIterable[str]
+        | None = None,
         status: int | str | HTTPStatus | None = None,
         headers: Mapping[str, str | Iterable[str]] | Iterable[tuple[str, str]] | None = None,
         mimetype: str | None = None,
@@ -257,11 +304,12 @@ class Response(ResponseHeaderProperties):
                 header_obj._list.append(("Content-Length", str(len(data))))
             else:
                 self.set_data(response)
-        elif isinstance(response, Iterable):
+        elif isinstance(response, Iterable) or hasattr(response, "__aiter__"):
             self.response = response
         else:
             raise ArgumentTypeError(
-                f"response must be str, bytes or an iterable of them, got {describe(response)}"
+                "response must be str, bytes or an iterable or async iterable of them,"
+                f" got {describe(response)}"
             )
 
     def __repr__(self) -> str:
@@ -300,14 +348,45 @@ class Response(ResponseHeaderProperties):
     def get_data(self, as_text: Literal[True]) -> str: ...
 
     def get_data(self, as_text: bool = False) -> bytes | str:
-        """The body as bytes (or UTF-8 text); a streamed body is buffered first."""
-        self._ensure_sequence()
+        """The body as bytes (or UTF-8 text); a streamed body is buffered first.
+
+        An async body raises :class:`AsyncBodyError`: use :meth:`aget_data`.
+        """
         body = self.response
         # PERF: the usual body is one bytes item; skip the join.
         if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
             data: bytes = body[0]
         else:
+            self._ensure_sequence(accessor="Response.data / get_data()")
             data = b"".join(self.iter_encoded())
+        return data.decode() if as_text else data
+
+    @overload
+    async def aget_data(self, as_text: Literal[False] = False) -> bytes: ...
+
+    @overload
+    async def aget_data(self, as_text: Literal[True]) -> str: ...
+
+    async def aget_data(self, as_text: bool = False) -> bytes | str:
+        """The body as bytes (or text), buffering an async body; for others, :meth:`get_data`.
+
+        Like ``get_data``, the buffered body replaces the async one, so the
+        response can still be sent (its ``aclose`` has been awaited by then).
+        """
+        source = self.response
+        if not is_async_body(source):
+            return self.get_data(as_text)  # type: ignore[call-overload,no-any-return]
+        self._check_buffering_allowed()
+        chunks: list[bytes] = []
+        try:
+            async for item in source:  # type: ignore[union-attr]
+                chunks.append(_as_body_item(item))
+        finally:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        self.response = chunks
+        data = b"".join(chunks)
         return data.decode() if as_text else data
 
     def set_data(self, value: bytes | bytearray | memoryview | str) -> None:
@@ -335,22 +414,33 @@ class Response(ResponseHeaderProperties):
         return isinstance(self.response, (list, tuple))
 
     def iter_encoded(self) -> Iterator[bytes]:
-        """Iterate the body as bytes, encoding str items as UTF-8."""
-        return _iter_encoded(self.response)
+        """Iterate the body as bytes, encoding str items as UTF-8 (sync bodies only)."""
+        body = self.response
+        if is_async_body(body):
+            raise _refuse_async_body("Response.iter_encoded()")
+        return _iter_encoded(body)  # type: ignore[arg-type]
 
     def make_sequence(self) -> None:
         """Buffer a streamed body into a list of bytes; its ``close`` still runs on close."""
         if not self.is_sequence:
+            if is_async_body(self.response):
+                raise _refuse_async_body("Response.make_sequence()")
             close = getattr(self.response, "close", None)
             self.response = list(self.iter_encoded())
             if close is not None:
                 self.call_on_close(close)
 
-    def _ensure_sequence(self, mutable: bool = False) -> None:
+    def _ensure_sequence(self, mutable: bool = False, accessor: str = "") -> None:
         if self.is_sequence:
             if mutable and not isinstance(self.response, list):
-                self.response = list(self.response)
+                self.response = list(self.response)  # type: ignore[arg-type]
             return
+        if is_async_body(self.response):
+            raise _refuse_async_body(accessor or "Response.make_sequence()")
+        self._check_buffering_allowed()
+        self.make_sequence()
+
+    def _check_buffering_allowed(self) -> None:
         if self.direct_passthrough:
             raise RuntimeError(
                 "Attempted implicit sequence conversion but the"
@@ -362,20 +452,28 @@ class Response(ResponseHeaderProperties):
                 " sequence, but the implicit conversion was disabled."
                 " Call make_sequence() yourself."
             )
-        self.make_sequence()
 
     def calculate_content_length(self) -> int | None:
-        """The body length in bytes, or None when it cannot be buffered."""
+        """The body length in bytes, or None when it cannot be buffered.
+
+        An async body raises :class:`AsyncBodyError` rather than answering None.
+        """
         try:
-            self._ensure_sequence()
+            self._ensure_sequence(accessor="Response.calculate_content_length()")
+        except AsyncBodyError:
+            raise
         except RuntimeError:
             return None
         return sum(len(item) for item in self.iter_encoded())
 
     def freeze(self) -> None:
         """Buffer the body, set Content-Length and add an ETag, ready for pickling."""
-        self.response = list(self.iter_encoded())
-        self.headers._set_trusted("Content-Length", str(sum(map(len, self.response))))
+        body = self.response
+        if is_async_body(body):
+            raise _refuse_async_body("Response.freeze()")
+        chunks = list(_iter_encoded(body))  # type: ignore[arg-type]
+        self.response = chunks
+        self.headers._set_trusted("Content-Length", str(sum(map(len, chunks))))
         self.add_etag()
 
     @property
@@ -418,6 +516,15 @@ class Response(ResponseHeaderProperties):
                         error = exc
         if error is not None:
             raise error
+
+    async def aclose(self) -> None:
+        """Await the body's ``aclose`` (an async generator's cleanup), then :meth:`close`."""
+        aclose = getattr(self.response, "aclose", None)
+        try:
+            if aclose is not None:
+                await aclose()
+        finally:
+            self.close()
 
     def __enter__(self) -> Response:
         return self
@@ -683,8 +790,8 @@ class ResponseStream:
         """Append ``value`` to the body; drops a Content-Length made stale by it."""
         if self.closed:
             raise ValueError("I/O operation on closed file")
-        self.response._ensure_sequence(mutable=True)
-        self.response.response.append(value)  # type: ignore[attr-defined]
+        self.response._ensure_sequence(mutable=True, accessor="Response.stream.write()")
+        self.response.response.append(value)  # type: ignore[union-attr]
         self.response.headers.pop("Content-Length", None)
         return len(value)
 
@@ -710,8 +817,8 @@ class ResponseStream:
 
     def tell(self) -> int:
         """Bytes written so far (the body length)."""
-        self.response._ensure_sequence()
-        return sum(map(len, self.response.response))
+        self.response._ensure_sequence(accessor="Response.stream.tell()")
+        return sum(map(len, self.response.response))  # type: ignore[arg-type]
 
     @property
     def encoding(self) -> str:

@@ -7,11 +7,19 @@ and bodiless statuses) and closing. Closing follows PEP 3333 with one
 guarantee on top: the response's ``close`` and every ``call_on_close``
 function run exactly once per request, whether the server reads the whole
 body, stops early, calls ``close()`` twice, or the body raises midway.
+
+An async body (an ``async def`` generator) is driven chunk by chunk on the
+worker thread's own event loop (:func:`thread_event_loop`, shared with the
+app's sync calls into ``async def`` views): each chunk is handed to the server
+as soon as it is produced, and the body's ``aclose()`` is awaited before the
+close callbacks run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +35,14 @@ if TYPE_CHECKING:
     WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 __all__ = [
+    "AsyncResponseBody",
     "ClosingIterator",
     "ResponseBody",
     "app_iter",
     "request_url",
     "respond",
     "run_wsgi_app",
+    "thread_event_loop",
     "wsgi_header_list",
 ]
 
@@ -189,7 +199,7 @@ def _run_all(functions: Iterable[Callable[[], Any]]) -> None:
         raise error
 
 
-def _close_quietly(closable: ClosingIterator | ResponseBody) -> None:
+def _close_quietly(closable: ClosingIterator | ResponseBody | AsyncResponseBody) -> None:
     # Called while the body's own error propagates: that error is the one the
     # server must see, so a failure while closing must not replace it.
     try:
@@ -244,9 +254,131 @@ class ResponseBody:
         self._response.close()
 
 
+_thread_state = threading.local()
+
+
+def thread_event_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for running async code from sync (WSGI) code.
+
+    One loop per thread, made on first use and reused afterwards, so an async
+    body streamed over several ``next()`` calls stays on one loop. Raises
+    :class:`~erlen.response.AsyncBodyError` when a loop is already running in
+    this thread: blocking on it there would deadlock.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        from erlen.response import AsyncBodyError
+
+        raise AsyncBodyError(
+            "cannot run async code synchronously inside a running event loop (an async"
+            " response body consumed through WSGI from async code); serve the app"
+            " through ASGI instead"
+        )
+    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread_state.loop = asyncio.new_event_loop()
+    return loop
+
+
+_END: Any = object()
+
+
+async def _next_chunk(iterator: AsyncIterator[Any]) -> Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+async def _await(awaitable: Any) -> None:
+    await awaitable
+
+
+class AsyncResponseBody:
+    """The WSGI iterable for an async body: one event-loop run per chunk.
+
+    ``close()`` (from the server, after an error in the body, or when a body
+    item is not str/bytes) awaits the body's ``aclose()`` if it has one, then
+    closes the response: its ``call_on_close`` functions run exactly once.
+    With ``send_body`` false (HEAD, 1xx, 204, 304) nothing is iterated but the
+    body is still closed.
+    """
+
+    __slots__ = ("_closed", "_iterator", "_response", "_source")
+
+    def __init__(self, response: Response, source: Any, send_body: bool = True) -> None:
+        self._response = response
+        self._source = source
+        self._iterator: AsyncIterator[Any] | None = source.__aiter__() if send_body else None
+        self._closed = False
+
+    def __iter__(self) -> AsyncResponseBody:
+        return self
+
+    def __next__(self) -> bytes:
+        iterator = self._iterator
+        if iterator is None or self._closed:
+            raise StopIteration
+        try:
+            item = thread_event_loop().run_until_complete(_next_chunk(iterator))
+        except BaseException:
+            _close_quietly(self)
+            raise
+        if item is _END:
+            self._iterator = None
+            raise StopIteration
+        # PERF: bytes items (the common case) skip the encoding call.
+        if type(item) is bytes:
+            return item
+        try:
+            return _encode(item)
+        except ArgumentTypeError:
+            _close_quietly(self)
+            raise
+
+    def close(self) -> None:
+        """Await the body's ``aclose`` and close the response; once only."""
+        if self._closed:
+            return
+        self._closed = True
+        self._iterator = None
+        try:
+            aclose = getattr(self._source, "aclose", None)
+            if aclose is not None:
+                _run_cleanup(aclose())
+        finally:
+            self._response.close()
+
+
+def _run_cleanup(coroutine: Coroutine[Any, Any, Any]) -> None:
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        thread_event_loop().run_until_complete(_await(coroutine))
+    else:
+        # Closed from async code (the loop is busy in this very thread): the
+        # cleanup cannot be awaited here, so it runs as a task on that loop.
+        task = running.create_task(_await(coroutine))
+        _cleanup_tasks.add(task)
+        task.add_done_callback(_cleanup_tasks.discard)
+
+
+# Cleanup tasks scheduled by _run_cleanup, kept alive until they finish.
+_cleanup_tasks: set[asyncio.Task[None]] = set()
+
+
 def app_iter(response: Response, environ: WSGIEnvironment) -> Iterable[bytes]:
     """The body iterable for ``environ``: empty for HEAD, 1xx, 204 and 304."""
     body: Any = response.response
+    # PERF: the usual list body skips the attribute lookup.
+    if type(body) is not list and hasattr(body, "__aiter__"):
+        send_body = not (
+            environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code)
+        )
+        return AsyncResponseBody(response, body, send_body)
     needs_close = bool(response._on_close) or hasattr(body, "close")
     if environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code):
         # The body is not sent, but a generator body is still closed.
