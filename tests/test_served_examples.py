@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import REPO_ROOT, Served, server_fixture
+from tests.servers import REPO_ROOT, Served, running_server, server_fixture
 from tests.support import make_twin_apps, normalize_headers
 
 spec_server = server_fixture("examples.spec_app:app")
@@ -282,3 +282,23 @@ def test_notes_streamed_report_and_async_view(notes_server: Served) -> None:
         csv = session.get("/notes.csv")
         assert csv.headers["content-disposition"] == "attachment; filename=notes.csv"
         assert csv.text.startswith("id,title,done\n1,Buy milk,False\n")
+
+
+# --- the server helper itself ---------------------------------------------------
+
+
+def test_server_stops_even_when_the_block_fails() -> None:
+    with pytest.raises(ZeroDivisionError), running_server("uvicorn") as url:
+        assert httpx.get(url, timeout=5).status_code == 200
+        1 / 0  # noqa: B018
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url, timeout=2)
+
+
+def test_server_that_cannot_start_reports_its_output() -> None:
+    with (
+        pytest.raises(RuntimeError, match="no_such_module") as failure,
+        running_server("gunicorn", "no_such_module:app"),
+    ):
+        pass  # pragma: no cover - never reached
+    assert "did not answer" in str(failure.value)

@@ -1,5 +1,7 @@
 """Streaming and request bodies through real servers (gunicorn WSGI; uvicorn and hypercorn ASGI).
 
+Sync and ``async def`` generators are streamed on all three servers.
+
 Incremental delivery is shown without any clock: the streaming view yields a
 first chunk, then waits until the test creates a marker file. The test reads
 the first chunk over TCP and checks that the generator has not finished (its
@@ -143,13 +145,6 @@ STREAM_APP = textwrap.dedent(
     """
 ).replace("__LIMIT__", str(MAX_CONTENT_LENGTH))
 
-ASYNC_BODY_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="erlen bug: Response() refuses an async generator (ArgumentTypeError in"
-    " Response.__init__), although app.make_response and asgi.send_response handle"
-    " __aiter__ bodies; the view answers 500",
-)
-
 
 @pytest.fixture(scope="module")
 def signals(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -249,7 +244,7 @@ def test_full_tick_stream_completes(client: httpx.Client, signals: Path) -> None
 
 
 ASYNC_CONSTRUCTIONS = [
-    pytest.param("", id="Response(agen)", marks=ASYNC_BODY_XFAIL),
+    pytest.param("", id="Response(agen)"),
     pytest.param("?assign=1", id="response.response=agen"),
 ]
 
@@ -258,8 +253,6 @@ ASYNC_CONSTRUCTIONS = [
 def test_async_generator_streams_incrementally(
     served: Served, client: httpx.Client, signals: Path, query: str
 ) -> None:
-    if not served.is_asgi:
-        pytest.skip("async generators stream only through ASGI servers")
     check_incremental(client, signals, "async-wait", query)
 
 
@@ -267,8 +260,6 @@ def test_async_generator_streams_incrementally(
 def test_async_generator_closed_when_client_disconnects(
     served: Served, signals: Path, query: str
 ) -> None:
-    if not served.is_asgi:
-        pytest.skip("async generators stream only through ASGI servers")
     check_disconnect(served, signals, "async-ticks", query)
 
 
