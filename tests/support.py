@@ -78,9 +78,13 @@ def asgi_scope(environ: dict[str, Any]) -> dict[str, Any]:
     headers = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower().encode("latin-1"), value.encode("latin-1")))
+            headers.append(
+                (key[5:].replace("_", "-").lower().encode("latin-1"), value.encode("latin-1"))
+            )
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").lower().encode("latin-1"), value.encode("latin-1")))
+            headers.append(
+                (key.replace("_", "-").lower().encode("latin-1"), value.encode("latin-1"))
+            )
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -97,7 +101,9 @@ def asgi_scope(environ: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def call_asgi_async(app: Any, path: str = "/", method: str = "GET", **kwargs: Any) -> WireResult:
+async def call_asgi_async(
+    app: Any, path: str = "/", method: str = "GET", **kwargs: Any
+) -> WireResult:
     environ = build_environ(path, method, **kwargs)
     body = environ["wsgi.input"].read()
     scope = asgi_scope(environ)

@@ -254,12 +254,6 @@ def test_notes_login_cookie_me_logout(notes_server: Served) -> None:
         assert session.get("/me").status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erlen bug: helpers.url_for passes the current_app proxy to build_url, whose"
-    " 'context.app is app' check then fails, so url_for inside a request raises"
-    " RuntimeError (500)",
-)
 def test_notes_url_for_in_views(notes_server: Served) -> None:
     with httpx.Client(base_url=notes_server.url, follow_redirects=False, timeout=10) as session:
         home = session.get("/")

@@ -50,7 +50,9 @@ def test_spec_route_wsgi_matches_flask(method: str, path: str) -> None:
         return
     if method == "OPTIONS":
         # Flask's Allow order follows set iteration (hash-seeded); erlen sorts it.
-        assert sorted(ours.header("Allow").split(", ")) == sorted(theirs.header("Allow").split(", "))
+        assert sorted(ours.header("Allow").split(", ")) == sorted(
+            theirs.header("Allow").split(", ")
+        )
         ours.headers = [h for h in ours.headers if h[0] != "Allow"]
         theirs.headers = [h for h in theirs.headers if h[0] != "Allow"]
     assert normalize_headers(ours.headers) == normalize_headers(theirs.headers)
@@ -64,7 +66,9 @@ def test_spec_route_asgi_matches_flask(method: str, path: str) -> None:
     assert ours.status_code == theirs.status_code
     if path == "/missing" or (method, path) == ("GET", "/login") or method == "OPTIONS":
         return
-    assert normalize_headers(ours.headers, lower=True) == normalize_headers(theirs.headers, lower=True)
+    assert normalize_headers(ours.headers, lower=True) == normalize_headers(
+        theirs.headers, lower=True
+    )
     assert ours.body == theirs.body
 
 

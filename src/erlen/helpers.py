@@ -80,9 +80,10 @@ def url_for(
     Inside a request the URL is relative unless ``_external`` or ``_scheme`` is
     given; outside one it is external and needs the ``SERVER_NAME`` config.
     """
-    from erlen.ctx import current_app
+    from erlen.ctx import current_context
 
-    return build_url(current_app, endpoint, _anchor, _method, _scheme, _external, values)
+    app = current_context().app
+    return build_url(app, endpoint, _anchor, _method, _scheme, _external, values)
 
 
 def build_url(
