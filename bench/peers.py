@@ -38,7 +38,8 @@ PEERS: tuple[Peer, ...] = (
     Peer("falcon-asgi", "asgi", "bench.apps.falcon_asgi", "falcon"),
     Peer("starlette", "asgi", "bench.apps.starlette_app", "starlette"),
     Peer("quart", "asgi", "bench.apps.quart_app", "quart"),
-    Peer("erlen-asgi", "asgi", "bench.apps.erlen_app", "erlen"),
+    Peer("erlen-asgi", "asgi", "bench.apps.erlen_async_app", "erlen"),
+    Peer("erlen-asgi-sync", "asgi", "bench.apps.erlen_app", "erlen"),
 )
 
 BY_NAME: dict[str, Peer] = {peer.name: peer for peer in PEERS}
