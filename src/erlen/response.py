@@ -29,6 +29,7 @@ from erlen.errors import (
 from erlen.http.headers import Headers, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
+from erlen.response_conditional import ResponseConditional
 from erlen.response_properties import ResponseHeaderProperties
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def _header_property(name: str, doc: str) -> property:
     return property(fget, fset, fdel, doc=doc)
 
 
-class Response(ResponseHeaderProperties):
+class Response(ResponseHeaderProperties, ResponseConditional):
     """An HTTP response: a status, a :class:`~erlen.http.headers.Headers` and a body.
 
     Behaves like ``flask.Response``: a str body is encoded as UTF-8, bytes are
