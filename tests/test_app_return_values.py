@@ -68,7 +68,8 @@ def r_response_headers(): return Response("made", headers={"X-A": "1"}), {"X-A":
 @app.route("/wsgi-callable")
 def r_wsgi_callable():
     def application(environ, start_response):
-        start_response("203 Partial", [("Content-Type", "text/x-wsgi"), ("X-Path", environ["PATH_INFO"])])
+        headers = [("Content-Type", "text/x-wsgi"), ("X-Path", environ["PATH_INFO"])]
+        start_response("203 Partial", headers)
         return [b"from ", b"wsgi"]
     return application
 

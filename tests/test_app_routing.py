@@ -1,4 +1,4 @@
-"""Routing through the app on WSGI and ASGI: converters, methods, slashes, 404/405, against Flask."""
+"""Routing through the app on WSGI and ASGI against Flask: converters, methods, slashes."""
 
 from __future__ import annotations
 
@@ -298,7 +298,7 @@ def test_open_redirect_through_slash_redirect_is_not_possible(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="routing/app._make_context: empty PATH_INFO matches '/' instead of Werkzeug's 308 to '/'",
+    reason="app._make_context: empty PATH_INFO matches '/' (Werkzeug: 308 to '/')",
 )
 def test_empty_path_info_redirects_to_root_like_flask(
     twins: tuple[Any, Any], compare: Callable[..., Any]
