@@ -84,3 +84,14 @@ def compare(protocol: str, make_client: Callable[..., Any]) -> Callable[..., Any
 def twin() -> Callable[[str], tuple[Any, Any]]:
     """``twin(source)``: the source run as an erlen app and as a Flask app."""
     return make_twin_apps
+
+
+@pytest.fixture
+def xfail_on(protocol: str, request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """``xfail_on("asgi", reason)``: a known bug on one protocol only (strict xfail)."""
+
+    def mark(which: str, reason: str) -> None:
+        if protocol == which:
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+    return mark

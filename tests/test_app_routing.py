@@ -14,10 +14,10 @@ from erlen import Flask, request
 
 app = Flask("routing")
 
-try:
-    from erlen.routing import BaseConverter
-except ImportError:  # the Flask twin
+if Flask.__module__.startswith("flask"):
     from werkzeug.routing import BaseConverter
+else:
+    from erlen.routing import BaseConverter
 
 
 class ListConverter(BaseConverter):
