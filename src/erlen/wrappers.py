@@ -66,6 +66,15 @@ def _wsgi_text(value: str) -> str:
         return value
 
 
+def _path_from_wsgi(raw: str) -> str:
+    """``PATH_INFO`` as text, starting with exactly one ``/``."""
+    text = raw if raw.isascii() else _wsgi_text(raw)
+    # PERF: the usual "/x" needs no rebuilding.
+    if text[:1] == "/" and text[1:2] != "/":
+        return text
+    return "/" + text.lstrip("/")
+
+
 def _decode_escapes(text: str, keep: frozenset[int]) -> str:
     """Decode UTF-8 percent-escapes except those of bytes in ``keep``."""
     if "%" not in text:
@@ -472,6 +481,8 @@ class Request:
     _user_agent: UserAgent
     _values: CombinedMultiDict[str, str]
 
+    #: Set (in the instance ``__dict__``) once form data has been parsed.
+    _form_loaded = False
     #: Host names accepted in the Host header; ``None`` accepts any valid host.
     trusted_hosts: list[str] | None = None
     #: The class of ``args``, ``form``, ``files`` and ``cookies``.
@@ -489,6 +500,10 @@ class Request:
         self.routing_exception: Exception | None = None
         if populate_request and not shallow:
             environ["erlen.request"] = self
+        # PERF: routing needs the method and path of every request; computing
+        # them here is cheaper than a first read through the lazy slots.
+        self._method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        self._path = _path_from_wsgi(environ.get("PATH_INFO") or "")
 
     def __repr__(self) -> str:
         try:
@@ -529,12 +544,7 @@ class Request:
             return self._path
         except AttributeError:
             pass
-        raw = self.environ.get("PATH_INFO") or ""
-        text = _wsgi_text(raw)
-        # PERF: the usual "/x" needs no rebuilding.
-        if not (text[:1] == "/" and text[1:2] != "/"):
-            text = "/" + text.lstrip("/")
-        self._path = text
+        self._path = text = _path_from_wsgi(self.environ.get("PATH_INFO") or "")
         return text
 
     @path.setter
@@ -963,6 +973,7 @@ class Request:
             form = files = _EMPTY
         self._form = form
         self._files = files
+        self._form_loaded = True
 
     @property
     def form(self) -> MultiDict[str, str]:
@@ -1067,11 +1078,11 @@ class Request:
 
     def close(self) -> None:
         """Close the uploaded files."""
-        try:
-            files = self._files
-        except AttributeError:
+        # PERF: a flag read, not a failed slot read, for the many requests
+        # that never parse a form.
+        if not self._form_loaded:
             return
-        for _, storage in files.items(multi=True):
+        for _, storage in self._files.items(multi=True):
             storage.close()
 
     def __enter__(self) -> Request:
