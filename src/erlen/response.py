@@ -236,7 +236,16 @@ class Response(ResponseHeaderProperties, ResponseConditional):
     #: The module whose ``loads`` parses the body in :meth:`get_json`.
     json_module: Any = _json_module
 
+    #: Whether ``set_data`` is this class's own (then str bodies take a short path).
+    _plain_set_data = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_set_data = cls.set_data is Response.set_data
+
     headers: Headers
+    _on_close: list[Callable[[], Any]] | None
+    _stream: ResponseStream | None
     #: The body: a list of bytes, or any iterable or async iterable of str or bytes.
     response: Iterable[Any] | AsyncIterable[Any]
     direct_passthrough: bool
@@ -256,6 +265,31 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        if (
+            headers is None
+            and content_type is None
+            and (type(response) is str or type(response) is bytes)
+            and self._plain_set_data
+            and self.automatically_set_content_length
+        ):
+            # PERF: the most common response, a str or bytes body with at most a
+            # mimetype and a status, built without the general path's branches.
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content = _checked_content_type(mimetype, True)
+                self._status, self._status_code = _clean_status(
+                    self.default_status if status is None else status
+                )
+                data = response.encode() if type(response) is str else response
+                self.headers = Headers._from_trusted(
+                    [("Content-Type", content), ("Content-Length", str(len(data)))]
+                )
+                self.response = [data]
+                self.direct_passthrough = direct_passthrough
+                self._on_close = None
+                self._stream = None
+                return
         # Everything is validated before anything is stored or mutated, so a
         # Headers object passed in is untouched when an argument is bad.
         if isinstance(headers, Headers):
@@ -287,8 +321,8 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             header_obj._set_trusted("Content-Type", new_type)
         self.headers = header_obj
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] | None = None
-        self._stream: ResponseStream | None = None
+        self._on_close = None
+        self._stream = None
 
         if response is None:
             self.response = []
