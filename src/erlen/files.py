@@ -315,6 +315,8 @@ def _send_file(
             raise FileModeError("Files must be opened in binary mode or use BytesIO.")
 
     headers = Headers()
+    if download_name is not None and not isinstance(download_name, str):
+        raise ArgumentTypeError(f"download_name must be a str, got {describe(download_name)}")
     if download_name is None and path is not None:
         download_name = os.path.basename(path)
     if mimetype is None:
