@@ -39,6 +39,11 @@ _EXPORTS: dict[str, str] = {
     "LocationValueError": "erlen.errors",
     "JSONValueError": "erlen.errors",
     "ArgumentTypeError": "erlen.errors",
+    "AsyncBodyError": "erlen.errors",
+    "EventValueError": "erlen.errors",
+    "RequestArgumentError": "erlen.errors",
+    "ServerSentEvent": "erlen.sse",
+    "event_stream": "erlen.sse",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -82,10 +87,16 @@ if TYPE_CHECKING:
         ArgumentTypeError as ArgumentTypeError,
     )
     from erlen.errors import (
+        AsyncBodyError as AsyncBodyError,
+    )
+    from erlen.errors import (
         CookieValueError as CookieValueError,
     )
     from erlen.errors import (
         ErlenError as ErlenError,
+    )
+    from erlen.errors import (
+        EventValueError as EventValueError,
     )
     from erlen.errors import (
         HeaderValueError as HeaderValueError,
@@ -97,6 +108,9 @@ if TYPE_CHECKING:
         LocationValueError as LocationValueError,
     )
     from erlen.errors import (
+        RequestArgumentError as RequestArgumentError,
+    )
+    from erlen.errors import (
         StatusCodeError as StatusCodeError,
     )
     from erlen.exceptions import HTTPException as HTTPException
@@ -106,4 +120,6 @@ if TYPE_CHECKING:
     from erlen.http.headers import Headers as Headers
     from erlen.json import jsonify as jsonify
     from erlen.response import Response as Response
+    from erlen.sse import ServerSentEvent as ServerSentEvent
+    from erlen.sse import event_stream as event_stream
     from erlen.wrappers import Request as Request

@@ -13,7 +13,6 @@ import inspect
 import logging
 import os
 import sys
-import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
@@ -28,7 +27,7 @@ from erlen.exceptions import (
 )
 from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
-from erlen.response import Response
+from erlen.response import Response, is_async_body
 from erlen.routing import Map, Rule
 from erlen.wrappers import Request
 
@@ -74,9 +73,6 @@ def _find_root_path(import_name: str) -> str:
     return os.getcwd()
 
 
-_thread_loops = threading.local()
-
-
 def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
     """Run an awaitable to completion from sync code, keeping the current context.
 
@@ -93,10 +89,9 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
             "An async view, hook or handler was called from sync code running inside an"
             " event loop. Serve the app through ASGI (app is an ASGI app too) instead."
         )
-    loop = getattr(_thread_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = asyncio.new_event_loop()
-        _thread_loops.loop = loop
+    from erlen.wsgi import thread_event_loop
+
+    loop = thread_event_loop()
 
     async def _await() -> Any:
         return await awaitable
@@ -727,7 +722,7 @@ class Erlen:
                 " function either returned None or ended without a return statement."
             )
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, Iterator)) or hasattr(rv, "__aiter__"):
+            if isinstance(rv, (str, bytes, bytearray, Iterator)) or is_async_body(rv):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):

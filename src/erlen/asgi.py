@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
+from erlen.response import _as_body_item, is_async_body
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -432,8 +433,7 @@ async def send_response(
     response: Response, environ: dict[str, Any], send: Send, receive: Receive
 ) -> None:
     """Send a response: headers, then the body as it is produced; always closed once."""
-    source = response.response
-    if hasattr(source, "__aiter__") and not isinstance(source, (list, tuple)):
+    if is_async_body(response.response):
         await _send_async_body(response, environ, send, receive)
         return
     app_iter, status, headers = response.get_wsgi_response(environ)
@@ -533,10 +533,7 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 async def _iterate_async_body(source: Any) -> AsyncIterator[bytes]:
     async for chunk in source:
-        if isinstance(chunk, str):
-            yield chunk.encode("utf-8")
-        else:
-            yield bytes(chunk)
+        yield _as_body_item(chunk)
 
 
 async def _send_async_body(

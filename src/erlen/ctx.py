@@ -7,7 +7,7 @@ the same thing on both protocols.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -217,14 +217,55 @@ class _ContextStream(Iterator[Any]):
                 self._context.app._teardown(self._context, None)
 
 
+class _AsyncContextStream(AsyncIterator[Any]):
+    """The async twin of :class:`_ContextStream`, for async generator bodies."""
+
+    __slots__ = ("_closed", "_context", "_iterator")
+
+    def __init__(self, context: Context, source: AsyncIterable[Any]) -> None:
+        self._context = context
+        self._iterator = source.__aiter__()
+        self._closed = False
+        context.depth += 1
+
+    def __aiter__(self) -> _AsyncContextStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        token = _cv_context.set(self._context)
+        try:
+            return await self._iterator.__anext__()
+        except BaseException:
+            await self.aclose()
+            raise
+        finally:
+            _cv_context.reset(token)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        token = _cv_context.set(self._context)
+        try:
+            aclose = getattr(self._iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            _cv_context.reset(token)
+            self._context.depth -= 1
+            if self._context.depth == 0:
+                self._context.app._teardown(self._context, None)
+
+
 def stream_with_context(
-    generator_or_function: Iterable[Any] | Callable[..., Iterable[Any]],
+    generator_or_function: Iterable[Any] | AsyncIterable[Any] | Callable[..., Any],
 ) -> Any:
     """Keep the request context active while a streamed body is produced.
 
-    Accepts an iterable (usually a generator) or decorates a generator function.
+    Accepts an iterable or async iterable (usually a generator), or decorates a
+    generator function (sync or async).
     """
-    if not isinstance(generator_or_function, Iterable):
+    if not isinstance(generator_or_function, (Iterable, AsyncIterable)):
         function = generator_or_function
 
         def decorated(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -237,4 +278,6 @@ def stream_with_context(
             "'stream_with_context' can only be used when a request context is active,"
             " such as in a view function."
         )
+    if isinstance(generator_or_function, AsyncIterable):
+        return _AsyncContextStream(context, generator_or_function)
     return _ContextStream(context, generator_or_function)

@@ -36,6 +36,14 @@ class RequestArgumentError(ErlenError, ValueError):
     """A test request argument has a value no request could carry."""
 
 
+class AsyncBodyError(ErlenError, RuntimeError):
+    """A sync body accessor was used on a response whose body is an async iterable."""
+
+
+class EventValueError(ErlenError, ValueError):
+    """A Server-Sent Event field or stream option has a value that cannot be sent."""
+
+
 class ArgumentTypeError(ErlenError, TypeError):
     """An argument has a type erlen cannot use there (bytes where str is needed)."""
 

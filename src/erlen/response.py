@@ -21,7 +21,7 @@ import erlen.json as _json_module
 from erlen import wsgi as _wsgi
 from erlen.errors import (
     ArgumentTypeError,
-    ErlenError,
+    AsyncBodyError,
     HeaderValueError,
     LocationValueError,
     describe,
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
     WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 __all__ = ["AsyncBodyError", "Response", "ResponseStream", "is_async_body"]
-
-
-class AsyncBodyError(ErlenError, RuntimeError):
-    """A sync body accessor was used on a response whose body is an async iterable."""
 
 
 def is_async_body(body: object) -> bool:

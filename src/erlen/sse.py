@@ -32,7 +32,7 @@ import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from erlen.errors import ArgumentTypeError, ErlenError, describe
+from erlen.errors import ArgumentTypeError, EventValueError, describe
 
 if TYPE_CHECKING:
     from erlen.response import Response
@@ -56,10 +56,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FIELDS = ("data", "event", "id", "retry", "comment")
 # Items the sync source's thread may get ahead of the client.
 _QUEUE_SIZE = 16
-
-
-class EventValueError(ErlenError, ValueError):
-    """A Server-Sent Event field or stream option has a value that cannot be sent."""
 
 
 def _lines(text: str) -> list[str]:

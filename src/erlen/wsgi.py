@@ -270,7 +270,7 @@ def thread_event_loop() -> asyncio.AbstractEventLoop:
     except RuntimeError:
         pass
     else:
-        from erlen.response import AsyncBodyError
+        from erlen.errors import AsyncBodyError
 
         raise AsyncBodyError(
             "cannot run async code synchronously inside a running event loop (an async"
