@@ -14,12 +14,10 @@ from typing import Any
 
 import flask
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.http import dump_cookie
-from werkzeug.test import Cookie as WerkzeugCookie
-from werkzeug.test import EnvironBuilder as WerkzeugEnvironBuilder
+from werkzeug.test import Cookie as WerkzeugCookie, EnvironBuilder as WerkzeugEnvironBuilder
 
 import erlen.testing as testing
 from erlen.errors import ArgumentTypeError, CookieValueError, HeaderValueError
@@ -38,8 +36,8 @@ from erlen.testing import (
 # The app both clients drive
 
 
-def make_app(**config: Any) -> flask.Flask:
-    app = flask.Flask(__name__)
+def make_app(framework: Any = flask, **config: Any) -> Any:
+    app = framework.Flask(__name__)
     app.config.update(config)
 
     @app.route("/")
@@ -56,15 +54,15 @@ def make_app(**config: Any) -> flask.Flask:
 
     @app.route("/json")
     def json_view() -> Any:
-        return flask.jsonify(users=["alice", "bob"], count=2)
+        return framework.jsonify(users=["alice", "bob"], count=2)
 
     @app.route("/raw")
     def raw() -> Any:
-        return flask.Response("Custom", headers={"X-Custom": "v"}, mimetype="text/plain")
+        return framework.Response("Custom", headers={"X-Custom": "v"}, mimetype="text/plain")
 
     @app.route("/echo", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
     def echo() -> Any:
-        request = flask.request
+        request = framework.request
         environ = {
             key: value
             for key, value in request.environ.items()
@@ -90,55 +88,55 @@ def make_app(**config: Any) -> flask.Flask:
 
     @app.route("/login", methods=["POST"])
     def login() -> Any:
-        response = flask.make_response(flask.jsonify(status="logged in"))
+        response = framework.make_response(framework.jsonify(status="logged in"))
         response.set_cookie("session_id", "token-1", max_age=3600, httponly=True, samesite="Lax")
         response.set_cookie("theme", "dark mode;x", path="/settings")
         return response
 
     @app.route("/logout")
     def logout() -> Any:
-        response = flask.make_response("Logged out")
+        response = framework.make_response("Logged out")
         response.delete_cookie("session_id")
         return response
 
     @app.route("/settings/page")
     def settings_page() -> Any:
-        return {"cookies": dict(flask.request.cookies)}
+        return {"cookies": dict(framework.request.cookies)}
 
     @app.route("/cookie/domain")
     def cookie_domain() -> Any:
-        response = flask.make_response("d")
+        response = framework.make_response("d")
         response.set_cookie("wide", "1", domain="localhost")
         response.set_cookie("narrow", "2")
         return response
 
     @app.route("/cookie/expires-epoch")
     def cookie_expires_epoch() -> Any:
-        response = flask.make_response("e")
+        response = framework.make_response("e")
         response.set_cookie("narrow", "", expires=0)
         return response
 
     @app.route("/cookie/future")
     def cookie_future() -> Any:
-        response = flask.make_response("f")
+        response = framework.make_response("f")
         response.set_cookie("later", "v", expires=datetime(2099, 1, 1, tzinfo=timezone.utc))
         response.set_cookie("quoted", 'a"b\\c\u00e9')
         return response
 
     @app.route("/cookie/relative/deep")
     def cookie_relative() -> Any:
-        response = flask.make_response("r")
+        response = framework.make_response("r")
         response.headers.add("Set-Cookie", "nopath=1")
         return response
 
     @app.route("/cookie/relative/read")
     def cookie_relative_read() -> Any:
-        return flask.request.headers.get("Cookie", "")
+        return framework.request.headers.get("Cookie", "")
 
     for code in (301, 302, 303, 305, 307, 308):
 
         def redirect_view(code: int = code) -> Any:
-            return flask.redirect(f"/echo?code={code}", code)
+            return framework.redirect(f"/echo?code={code}", code)
 
         app.add_url_rule(
             f"/redirect/{code}", f"redirect_{code}", redirect_view, methods=["GET", "POST", "HEAD"]
@@ -146,28 +144,28 @@ def make_app(**config: Any) -> flask.Flask:
 
     @app.route("/redirect/chain")
     def redirect_chain() -> Any:
-        return flask.redirect("/redirect/302")
+        return framework.redirect("/redirect/302")
 
     @app.route("/redirect/absolute")
     def redirect_absolute() -> Any:
-        return flask.redirect("http://localhost/echo?abs=1")
+        return framework.redirect("http://localhost/echo?abs=1")
 
     @app.route("/redirect/loop")
     def redirect_loop() -> Any:
-        return flask.redirect("/redirect/loop")
+        return framework.redirect("/redirect/loop")
 
     @app.route("/redirect/external")
     def redirect_external() -> Any:
-        return flask.redirect("http://example.org/")
+        return framework.redirect("http://example.org/")
 
     @app.route("/redirect/subdomain")
     def redirect_subdomain() -> Any:
-        return flask.redirect("http://api.localhost/echo")
+        return framework.redirect("http://api.localhost/echo")
 
     @app.route("/redirect/read-then-307", methods=["POST"])
     def read_then_307() -> Any:
-        flask.request.get_data()
-        return flask.redirect("/echo", 307)
+        framework.request.get_data()
+        return framework.redirect("/echo", 307)
 
     @app.route("/stream")
     def stream() -> Any:
@@ -175,15 +173,15 @@ def make_app(**config: Any) -> flask.Flask:
             for i in range(5):
                 yield f"Line {i}\n"
 
-        return flask.Response(generate(), mimetype="text/plain")
+        return framework.Response(generate(), mimetype="text/plain")
 
     @app.route("/empty-stream")
     def empty_stream() -> Any:
-        return flask.Response(iter([]), mimetype="text/plain")
+        return framework.Response(iter([]), mimetype="text/plain")
 
     @app.route("/error")
     def error() -> Any:
-        flask.abort(418)
+        framework.abort(418)
 
     @app.route("/boom")
     def boom() -> Any:
@@ -191,7 +189,7 @@ def make_app(**config: Any) -> flask.Flask:
 
     @app.route("/download")
     def download() -> Any:
-        response = flask.Response("File content here", mimetype="application/octet-stream")
+        response = framework.Response("File content here", mimetype="application/octet-stream")
         response.headers["Content-Disposition"] = "attachment; filename=file.txt"
         return response
 
@@ -1025,3 +1023,285 @@ def test_erlen_app_test_client() -> None:
     assert isinstance(response, app.response_class)
     assert response.get_json() == {"status": "logged in"}
     assert client.get("/who").text == "tok"
+
+
+# ---------------------------------------------------------------------------
+# ASGI mode: the same client, sending through `await app(scope, receive, send)`
+
+# Environ keys both adapters provide; the rest (wsgi.*, REQUEST_URI, asgi.scope,
+# REMOTE_PORT) belongs to one protocol.
+_SHARED_ENVIRON = re.compile(
+    r"HTTP_.*|CONTENT_(TYPE|LENGTH)|REQUEST_METHOD|SCRIPT_NAME|PATH_INFO|QUERY_STRING"
+    r"|SERVER_(NAME|PORT|PROTOCOL)|REMOTE_ADDR|wsgi\.url_scheme"
+)
+
+
+def protocol_summary(response: Any) -> tuple[Any, ...]:
+    """What must not depend on the protocol: ASGI sends lower-case names, no phrase."""
+    body = response.get_data()
+    if response.mimetype == "application/json" and b'"environ"' in body:
+        data = response.get_json()
+        data["environ"] = {
+            key: value for key, value in data["environ"].items() if _SHARED_ENVIRON.fullmatch(key)
+        }
+        body = data
+    # The echoed environ differs by protocol, and so does its length.
+    echoed = response.request.path == "/echo"
+    headers = [
+        (name, re.sub(r"Expires=[^;]+", "Expires=<date>", value))
+        for name, value in ((n.lower(), v) for n, v in response.headers.to_wsgi_list())
+        if name != "content-length" or not echoed
+    ]
+    return (
+        response.status_code,
+        headers,
+        body,
+        [r.status_code for r in response.history],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_asgi_mode_matches_wsgi_mode(name: str) -> None:
+    import erlen
+
+    app = make_app(erlen)
+    wsgi_client, asgi_client = app.test_client(), app.test_client(asgi=True)
+    assert asgi_client.asgi and not wsgi_client.asgi
+    for method, args, make_kwargs in SEQUENCES[name]:
+        expected = getattr(wsgi_client, method)(*args, **make_kwargs())
+        got = getattr(asgi_client, method)(*args, **make_kwargs())
+        assert protocol_summary(got) == protocol_summary(expected), (method, args)
+        expected.close()
+        got.close()
+    assert jar_summary(asgi_client) == jar_summary(wsgi_client)
+
+
+class RawASGIApp:
+    """A hand-written ASGI app: records what it receives, sends a scripted reply."""
+
+    def __init__(self, *messages: dict[str, Any], read_body: bool = True, wait: bool = False):
+        self.messages = messages
+        self.read_body = read_body
+        self.wait = wait
+        self.received: list[dict[str, Any]] = []
+        self.scope: dict[str, Any] = {}
+        self.calls = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.calls += 1
+        self.scope = scope
+        if self.read_body:
+            while True:
+                message = await receive()
+                self.received.append(message)
+                if not message.get("more_body"):
+                    break
+        for message in self.messages:
+            await send(message)
+        if self.wait:
+            self.received.append(await receive())
+
+
+START = {"type": "http.response.start", "status": 200, "headers": [(b"x-a", b"1")]}
+BODY = {"type": "http.response.body", "body": b"done"}
+
+
+def test_asgi_scope_is_built_from_the_wsgi_environ() -> None:
+    app = RawASGIApp(START, BODY)
+    client = ErlenClient(app, asgi=True)
+    response = client.post(
+        "/p\u00e4th/x%2Fy",
+        base_url="https://example.test:8443/mount",
+        query_string="a=1&b=%20",
+        data=b"body",
+        content_type="text/plain",
+        headers=[("X-Dup", "1"), ("X-Dup", "2"), ("Accept", "*/*")],
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
+    assert response.status == "200 OK"
+    assert response.headers.to_wsgi_list() == [("x-a", "1")]
+    scope = app.scope
+    assert scope["type"] == "http"
+    assert scope["asgi"]["version"] == "3.0"
+    assert scope["http_version"] == "1.1"
+    assert scope["method"] == "POST"
+    assert scope["scheme"] == "https"
+    assert scope["root_path"] == "/mount"
+    assert scope["path"] == "/mount/p\u00e4th/x/y"
+    assert scope["raw_path"] == b"/mount/p%C3%A4th/x/y"
+    assert scope["query_string"] == b"a=1&b=%20"
+    assert scope["server"] == ("example.test", 8443)
+    assert scope["client"] == ("10.0.0.7", 0)
+    headers = scope["headers"]
+    assert all(isinstance(n, bytes) and n == n.lower() and isinstance(v, bytes) for n, v in headers)
+    assert (b"host", b"example.test:8443") in headers
+    assert (b"content-type", b"text/plain") in headers
+    assert (b"content-length", b"4") in headers
+    assert (b"x-dup", b"1, 2") in headers
+    assert (b"accept", b"*/*") in headers
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 10, 200_000])
+def test_asgi_body_is_fed_in_chunks(size: int) -> None:
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    app = RawASGIApp(START, BODY)
+    ErlenClient(app, asgi=True).post("/", data=body)
+    assert all(message["type"] == "http.request" for message in app.received)
+    assert b"".join(message["body"] for message in app.received) == body
+    assert [message["more_body"] for message in app.received][-1] is False
+    assert all(message["more_body"] for message in app.received[:-1])
+    if size >= 3:
+        assert len(app.received) >= 3  # more_body is really exercised
+
+
+def test_asgi_receive_after_the_body_is_disconnect_once_the_response_is_done() -> None:
+    app = RawASGIApp(START, BODY, wait=True)
+    response = ErlenClient(app, asgi=True).get("/")
+    assert response.get_data() == b"done"
+    assert app.received[-1] == {"type": "http.disconnect"}
+
+
+def test_asgi_streamed_body_is_lazy_and_close_hangs_up() -> None:
+    sent: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(START)
+        for index in range(100):
+            sent.append(index)
+            await send({"type": "http.response.body", "body": b"%d," % index, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    response = ErlenClient(app, asgi=True).get("/")
+    assert response.status_code == 200
+    assert len(sent) <= 2  # only what the client asked for was produced
+    response.close()  # the app's later sends are dropped, as a server drops them
+
+
+def test_asgi_close_of_an_unread_stream_sends_disconnect() -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(await receive())
+        await send(START)
+        await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        seen.append(await receive())
+
+    response = ErlenClient(app, asgi=True).get("/")
+    assert seen == [{"type": "http.request", "body": b"", "more_body": False}]
+    response.close()
+    assert seen[-1] == {"type": "http.disconnect"}
+
+
+def test_asgi_streamed_body_read_to_the_end() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(START)
+        for index in range(5):
+            await send({"type": "http.response.body", "body": b"%d" % index, "more_body": True})
+        await send({"type": "http.response.body", "body": b"!", "more_body": False})
+
+    client = ErlenClient(app, asgi=True)
+    assert client.get("/").get_data() == b"01234!"
+    assert client.get("/", buffered=True).get_data() == b"01234!"
+
+
+def test_asgi_status_line_uses_the_standard_phrase() -> None:
+    for code, line in [(201, "201 CREATED"), (418, "418 I'M A TEAPOT"), (299, "299 UNKNOWN")]:
+        app = RawASGIApp({**START, "status": code}, BODY)
+        assert ErlenClient(app, asgi=True).get("/").status == line
+
+
+@pytest.mark.parametrize(
+    ("messages", "match"),
+    [
+        ([BODY], "before 'http.response.start'"),
+        ([START, START, BODY], "twice"),
+        ([START, {"type": "http.response.body", "body": b"x", "more_body": True}], "final"),
+        ([START], "final"),
+        ([], "without sending 'http.response.start'"),
+        ([{**START, "status": "200"}], "status"),
+        ([{**START, "status": True}], "status"),
+        ([{**START, "status": 99}], "status"),
+        ([{**START, "headers": [("x-a", "1")]}], "bytes"),
+        ([{**START, "headers": [(b"x-a", b"1\r\nx-evil: 1")]}], "CR, LF or NUL"),
+        ([{**START, "headers": [(b"x a", b"1")]}], "token"),
+        ([{**START, "headers": [b"x-a"]}], "pairs"),
+        ([START, {"type": "http.response.body", "body": "text"}], "bytes"),
+        ([START, BODY, BODY], "after the response was complete"),
+        ([{"type": "http.response.trailers"}], "unknown message type"),
+    ],
+)
+def test_asgi_protocol_violations_fail_loudly(messages: list[dict[str, Any]], match: str) -> None:
+    app = RawASGIApp(*messages)
+    with pytest.raises(testing.ASGIProtocolViolation, match=match):
+        ErlenClient(app, asgi=True).get("/").get_data()
+
+
+def test_asgi_app_exception_reaches_the_caller() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise LookupError("from the app")
+
+    with pytest.raises(LookupError, match="from the app"):
+        ErlenClient(app, asgi=True).get("/")
+
+
+def test_asgi_app_exception_mid_stream_reaches_the_reader() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(START)
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        raise LookupError("mid-stream")
+
+    response = ErlenClient(app, asgi=True).get("/")
+    with pytest.raises(LookupError, match="mid-stream"):
+        response.get_data()
+
+
+def test_asgi_mode_with_erlen_app_cookies_and_redirects() -> None:
+    import erlen
+
+    app = make_app(erlen)
+    client = app.test_client(asgi=True)
+    client.post("/login")
+    assert client.get_cookie("session_id") is not None
+    response = client.get("/redirect/chain", follow_redirects=True)
+    assert [r.status_code for r in response.history] == [302, 302]
+    assert response.get_json()["cookies"] == [["session_id", "token-1"]]
+    with pytest.raises(RuntimeError, match="WSGI mode"), client:
+        pass
+
+
+def test_asgi_mode_leaves_no_event_loop_behind() -> None:
+    import asyncio
+
+    app = RawASGIApp(START, BODY)
+    ErlenClient(app, asgi=True).get("/")
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    path=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="?#%\\\r\n\x00"),
+        max_size=20,
+    ),
+    query=st.dictionaries(st.text("abc&=é ", min_size=1, max_size=4), st.text(max_size=5)),
+    header=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20),
+    root=st.sampled_from(["", "/mount", "/m\u00e9"]),
+)
+def test_asgi_scope_gives_the_app_the_same_environ(
+    path: str, query: dict[str, str], header: str, root: str
+) -> None:
+    """environ -> scope -> erlen's ASGI environ keeps every key both protocols share."""
+    from erlen.asgi import build_environ as asgi_environ
+
+    environ = testing.build_environ(
+        "/" + path,
+        base_url=f"http://localhost{root}",
+        query_string=query,
+        headers={"X-Value": header.strip()},
+        data=b"abc",
+    )
+    rebuilt = asgi_environ(testing.asgi_scope(environ), None)  # type: ignore[arg-type]
+    for key, value in environ.items():
+        if _SHARED_ENVIRON.fullmatch(key) and key != "SERVER_PROTOCOL":
+            assert rebuilt.get(key) == value, key
