@@ -57,11 +57,13 @@ def app_returning(make: Callable[[], Any], **config: Any) -> erlen.Flask:
     return app
 
 
-def serve_both(app: Any, path: str = "/", **kwargs: Any) -> dict[str, WireResult]:
+def serve_both(
+    app: Any, path: str = "/", method: str = "GET", **kwargs: Any
+) -> dict[str, WireResult]:
     """Send the same request over WSGI and ASGI; any exception propagates."""
     return {
-        "wsgi": call_wsgi(app, path, **kwargs),
-        "asgi": call_asgi(app, path, **kwargs),
+        "wsgi": call_wsgi(app, path, method, **kwargs),
+        "asgi": call_asgi(app, path, method, **kwargs),
     }
 
 
