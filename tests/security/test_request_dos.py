@@ -24,6 +24,9 @@ RECURSION_BUG = (
     " catch RecursionError there (or in erlen.json.loads) and answer 400"
 )
 
+MULTIPART = "multipart/form-data; boundary=B"
+JSON = "application/json"
+
 
 def _app(**config: Any) -> erlen.Flask:
     app = erlen.Flask("dos")
@@ -114,8 +117,7 @@ def test_dos_pathological_query_strings(query: str, count: int) -> None:
 )
 @pytest.mark.xfail(strict=True, reason=RECURSION_BUG)
 def test_dos_deeply_nested_json_is_400_not_500(body: str, caplog: Any) -> None:
-    results = _within(20, lambda: serve_both(APP, "/json", "POST", data=body,
-                                             content_type="application/json"))  # fmt: skip
+    results = _within(20, lambda: serve_both(APP, "/json", "POST", data=body, content_type=JSON))
     for result in results.values():
         assert result.status_code == 400
 
@@ -129,8 +131,7 @@ def test_dos_deeply_nested_json_flask_has_the_same_500(caplog: Any) -> None:
 
 def test_dos_moderately_nested_json_still_parses() -> None:
     body = "[" * 200 + "]" * 200
-    for result in serve_both(APP, "/json", "POST", data=body,
-                             content_type="application/json").values():  # fmt: skip
+    for result in serve_both(APP, "/json", "POST", data=body, content_type=JSON).values():
         assert (result.status_code, result.body) == (200, b"list")
 
 
@@ -143,8 +144,9 @@ def _multipart(parts: int) -> str:
 
 def test_dos_multipart_with_10k_parts_is_413() -> None:
     body = _multipart(10_000)
-    results = _within(20, lambda: serve_both(APP, "/form", "POST", data=body,
-                                             content_type="multipart/form-data; boundary=B"))  # fmt: skip
+    results = _within(
+        20, lambda: serve_both(APP, "/form", "POST", data=body, content_type=MULTIPART)
+    )
     for result in results.values():
         assert result.status_code == 413
 
@@ -152,8 +154,9 @@ def test_dos_multipart_with_10k_parts_is_413() -> None:
 def test_dos_multipart_parts_limit_is_configurable() -> None:
     app = _app(MAX_FORM_PARTS=5)
     for parts, status in ((5, 200), (6, 413)):
-        for result in serve_both(app, "/form", "POST", data=_multipart(parts),
-                                 content_type="multipart/form-data; boundary=B").values():  # fmt: skip
+        for result in serve_both(
+            app, "/form", "POST", data=_multipart(parts), content_type=MULTIPART
+        ).values():
             assert result.status_code == status
 
 
@@ -161,8 +164,7 @@ def test_dos_multipart_huge_text_field_is_413() -> None:
     body = (
         '--B\r\nContent-Disposition: form-data; name="f"\r\n\r\n' + "x" * 600_000 + "\r\n--B--\r\n"
     )
-    for result in serve_both(APP, "/form", "POST", data=body,
-                             content_type="multipart/form-data; boundary=B").values():  # fmt: skip
+    for result in serve_both(APP, "/form", "POST", data=body, content_type=MULTIPART).values():
         assert result.status_code == 413
 
 
