@@ -66,7 +66,8 @@ def compare(protocol: str, make_client: Callable[..., Any]) -> Callable[..., Any
         erlen_app, flask_app = twins
         ours = make_client(erlen_app).open(path, method=method, **kwargs)
         theirs = flask_app.test_client().open(path, method=method, **kwargs)
-        got, expected = list(wire(ours)), list(wire(theirs))
+        got: list[Any] = list(wire(ours))
+        expected: list[Any] = list(wire(theirs))
         if protocol == "asgi":
             got[1] = expected[1] = "<phrase not sent>"
         if not same_body:

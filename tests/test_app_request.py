@@ -215,7 +215,7 @@ def test_max_content_length_is_413_with_a_short_body(
 
 
 def request_data() -> bytes:
-    return erlen.request.get_data()
+    return bytes(erlen.request.get_data())
 
 
 def test_max_content_length_applies_to_forms(make_client: Callable[..., Any]) -> None:

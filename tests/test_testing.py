@@ -36,8 +36,8 @@ from erlen.testing import (
 # The app both clients drive
 
 
-def make_app(framework: Any = flask, **config: Any) -> Any:
-    app = framework.Flask(__name__)
+def make_app(framework: Any = flask, **config: Any) -> flask.Flask:
+    app: flask.Flask = framework.Flask(__name__)
     app.config.update(config)
 
     @app.route("/")
@@ -1065,7 +1065,8 @@ def test_asgi_mode_matches_wsgi_mode(name: str) -> None:
     import erlen
 
     app = make_app(erlen)
-    wsgi_client, asgi_client = app.test_client(), app.test_client(asgi=True)
+    wsgi_client: Any = app.test_client()
+    asgi_client: Any = app.test_client(asgi=True)
     assert asgi_client.asgi and not wsgi_client.asgi
     for method, args, make_kwargs in SEQUENCES[name]:
         expected = getattr(wsgi_client, method)(*args, **make_kwargs())
@@ -1280,10 +1281,7 @@ def test_asgi_mode_leaves_no_event_loop_behind() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    path=st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="?#%\\\r\n\x00"),
-        max_size=20,
-    ),
+    path=st.text("abz/\u00e9\u2603 .-_~!$&'()*+,;=:@", max_size=20),
     query=st.dictionaries(st.text("abc&=é ", min_size=1, max_size=4), st.text(max_size=5)),
     header=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20),
     root=st.sampled_from(["", "/mount", "/m\u00e9"]),
