@@ -259,3 +259,28 @@ def test_request_proxy_is_importable_from_erlen() -> None:
     from erlen.ctx import request as ctx_request
 
     assert request is ctx_request
+
+
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [("1000", 400), ("-5", 200), ("abc", 200), ("99999999999999999999", 413)],
+)
+def test_lying_content_length_does_not_hang_or_500(
+    make_client: Callable[..., Any], declared: str, status: int
+) -> None:
+    # Denial of service: a body shorter than Content-Length must not block a worker.
+    app = erlen.Flask("lying")
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+
+    @app.route("/", methods=["POST"])
+    def index() -> Any:
+        return {"data": erlen.request.get_data(as_text=True), "form": erlen.request.form.to_dict()}
+
+    response = make_client(app).post(
+        "/",
+        data=b"a=1&b=2",
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"CONTENT_LENGTH": declared},
+    )
+    # The same status Flask gives for each (checked by hand against Flask 3.1).
+    assert response.status_code == status
