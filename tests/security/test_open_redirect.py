@@ -52,9 +52,10 @@ def looks_local(target: str) -> bool:
 def _redirect_app(module: Any) -> Any:
     app = module.Flask("redir")
 
-    @app.route("/go")
     def go() -> Any:
         return module.redirect(module.request.args["to"])
+
+    app.add_url_rule("/go", "go", go)
 
     return app
 

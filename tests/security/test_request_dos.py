@@ -205,7 +205,7 @@ def _call(app: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
     return captured["status"], body
 
 
-def _post(path: str = "/data", **environ_overrides: Any) -> dict[str, Any]:
+def _post(path: str = "/data", /, **environ_overrides: object) -> dict[str, Any]:
     environ = build_environ(path, "POST")
     environ.pop("CONTENT_LENGTH", None)
     for key, value in environ_overrides.items():
