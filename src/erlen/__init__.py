@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "EventValueError": "erlen.errors",
     "RequestArgumentError": "erlen.errors",
     "ServerSentEvent": "erlen.sse",
+    "send_file": "erlen.files",
+    "send_from_directory": "erlen.files",
     "event_stream": "erlen.sse",
 }
 
@@ -59,67 +61,33 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from erlen.app import Erlen as Erlen
-    from erlen.app import Flask as Flask
-    from erlen.app import make_response as make_response
+    from erlen.app import Erlen as Erlen, Flask as Flask, make_response as make_response
     from erlen.ctx import (
         after_this_request as after_this_request,
-    )
-    from erlen.ctx import (
         current_app as current_app,
-    )
-    from erlen.ctx import (
         g as g,
-    )
-    from erlen.ctx import (
         has_app_context as has_app_context,
-    )
-    from erlen.ctx import (
         has_request_context as has_request_context,
-    )
-    from erlen.ctx import (
         request as request,
-    )
-    from erlen.ctx import (
         stream_with_context as stream_with_context,
     )
     from erlen.errors import (
         ArgumentTypeError as ArgumentTypeError,
-    )
-    from erlen.errors import (
         AsyncBodyError as AsyncBodyError,
-    )
-    from erlen.errors import (
         CookieValueError as CookieValueError,
-    )
-    from erlen.errors import (
         ErlenError as ErlenError,
-    )
-    from erlen.errors import (
         EventValueError as EventValueError,
-    )
-    from erlen.errors import (
         HeaderValueError as HeaderValueError,
-    )
-    from erlen.errors import (
         JSONValueError as JSONValueError,
-    )
-    from erlen.errors import (
         LocationValueError as LocationValueError,
-    )
-    from erlen.errors import (
         RequestArgumentError as RequestArgumentError,
-    )
-    from erlen.errors import (
         StatusCodeError as StatusCodeError,
     )
     from erlen.exceptions import HTTPException as HTTPException
-    from erlen.helpers import abort as abort
-    from erlen.helpers import redirect as redirect
-    from erlen.helpers import url_for as url_for
+    from erlen.files import send_file as send_file, send_from_directory as send_from_directory
+    from erlen.helpers import abort as abort, redirect as redirect, url_for as url_for
     from erlen.http.headers import Headers as Headers
     from erlen.json import jsonify as jsonify
     from erlen.response import Response as Response
-    from erlen.sse import ServerSentEvent as ServerSentEvent
-    from erlen.sse import event_stream as event_stream
+    from erlen.sse import ServerSentEvent as ServerSentEvent, event_stream as event_stream
     from erlen.wrappers import Request as Request

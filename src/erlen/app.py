@@ -151,8 +151,12 @@ class Erlen:
     ) -> None:
         self.import_name = import_name
         self.root_path = root_path or _find_root_path(import_name)
-        self.static_folder = static_folder
-        self.static_url_path = static_url_path
+        self.static_folder: str | None = (
+            None if static_folder is None else os.path.join(self.root_path, static_folder)
+        )
+        if static_url_path is None and self.static_folder is not None:
+            static_url_path = "/" + os.path.basename(os.path.normpath(self.static_folder))
+        self.static_url_path = static_url_path.rstrip("/") if static_url_path else static_url_path
         self.template_folder = template_folder
         self.instance_path = instance_path or os.path.join(self.root_path, "instance")
         self.config = self.config_class(
@@ -176,6 +180,13 @@ class Erlen:
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+        if self.static_folder is not None:
+            # Like Flask: files under static_folder at static_url_path, endpoint 'static'.
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                view_func=self.send_static_file,
+            )
         self._logger: logging.Logger | None = None
 
     # -- properties -----------------------------------------------------------------
@@ -769,6 +780,27 @@ class Erlen:
             return run_coroutine_sync(function(*args, **kwargs))
 
         return run
+
+    # -- files --------------------------------------------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """``max_age`` for files sent by the app: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Serve ``filename`` from ``static_folder`` (404 when it is missing or escapes it)."""
+        from erlen.exceptions import NotFound
+        from erlen.files import send_from_directory
+
+        if self.static_folder is None:
+            raise NotFound()
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     # -- URLs and running -------------------------------------------------------------
 

@@ -433,7 +433,13 @@ async def send_response(
     response: Response, environ: dict[str, Any], send: Send, receive: Receive
 ) -> None:
     """Send a response: headers, then the body as it is produced; always closed once."""
-    if is_async_body(response.response):
+    source: Any = response.response
+    if getattr(source, "is_whole_file", False) and source.path is not None:
+        scope = environ.get("asgi.scope") or {}
+        if "http.response.pathsend" in (scope.get("extensions") or {}):
+            await _send_path(response, environ, send)
+            return
+    if is_async_body(source):
         await _send_async_body(response, environ, send, receive)
         return
     app_iter, status, headers = response.get_wsgi_response(environ)
@@ -455,6 +461,26 @@ async def send_response(
         return
     await send(start)
     await _stream_sync_body(app_iter, send, receive)
+
+
+async def _send_path(response: Response, environ: dict[str, Any], send: Send) -> None:
+    """A whole file through the server's ``http.response.pathsend`` extension."""
+    path: str = getattr(response.response, "path")  # noqa: B009 -- a FileBody
+    app_iter, status, headers = response.get_wsgi_response(environ)
+    code = int(status[:3])
+    try:
+        await send(
+            {"type": "http.response.start", "status": code, "headers": _encode_headers(headers)}
+        )
+        if environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304):
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await send({"type": "http.response.pathsend", "path": path})
+    finally:
+        close = getattr(app_iter, "close", None)
+        if close is not None:
+            close()
+        response.close()
 
 
 _END = object()
@@ -529,6 +555,9 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         message = await receive()
         if message.get("type") == "http.disconnect":
             return
+        # A body the view did not read; yield so a server that answers at
+        # once cannot starve the stream.
+        await asyncio.sleep(0)
 
 
 async def _iterate_async_body(source: Any) -> AsyncIterator[bytes]:

@@ -12,7 +12,6 @@ blocking; ``await response.aget_data()`` buffers it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -664,19 +663,6 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             mimetype == "application/json"
             or (mimetype.startswith("application/") and mimetype.endswith("+json"))
         )
-
-    # ETag
-
-    def set_etag(self, etag: str, weak: bool = False) -> None:
-        """Set the ETag header to ``etag`` quoted (``W/`` prefixed when weak)."""
-        if '"' in etag:
-            raise HeaderValueError(f"etag must not contain '\"': got {describe(etag)}")
-        self.headers["ETag"] = f'W/"{etag}"' if weak else f'"{etag}"'
-
-    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
-        """Set an ETag (the SHA-1 of the body) unless one is set already."""
-        if overwrite or "etag" not in self.headers:
-            self.set_etag(hashlib.sha1(self.get_data()).hexdigest(), weak)
 
     # Cookies
 

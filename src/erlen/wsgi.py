@@ -383,6 +383,13 @@ def app_iter(response: Response, environ: WSGIEnvironment) -> Iterable[bytes]:
     if environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code):
         # The body is not sent, but a generator body is still closed.
         return ResponseBody(response, ()) if needs_close else ()
+    if response.direct_passthrough and getattr(body, "is_whole_file", False):
+        # A whole file from send_file goes to the server's file wrapper (which
+        # may use sendfile) when it offers one.
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if file_wrapper is not None:
+            wrapped = file_wrapper(body.open(), body.chunk_size)
+            return ResponseBody(response, wrapped) if response._on_close else wrapped
     if response.direct_passthrough:
         # Handed over untouched (a server's file wrapper stays recognisable)
         # unless there are close callbacks that must run.
