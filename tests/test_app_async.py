@@ -80,26 +80,14 @@ def twins() -> tuple[Any, Any]:
 def test_async_views_match_flask(
     twins: tuple[Any, Any],
     compare: Callable[..., Any],
-    xfail_on: Callable[[str, str], None],
     method: str,
     path: str,
     kwargs: dict[str, Any],
 ) -> None:
-    if method == "GET" and path == "/view/1":
-        xfail_on("asgi", ASYNC_EMPTY_BODY_BUG)
     compare(twins, method, path, **kwargs)
 
 
-ASYNC_EMPTY_BODY_BUG = (
-    "asgi._dispatch_async buffers the body only with Content-Length/Transfer-Encoding;"
-    " get_data() in an async view of a bodiless GET raises RuntimeError (500)"
-)
-
-
-def test_async_view_reads_empty_body_of_get(
-    make_client: Callable[..., Any], xfail_on: Callable[[str, str], None]
-) -> None:
-    xfail_on("asgi", ASYNC_EMPTY_BODY_BUG)
+def test_async_view_reads_empty_body_of_get(make_client: Callable[..., Any]) -> None:
     app = erlen.Flask("empty_body")
     app.testing = True
 

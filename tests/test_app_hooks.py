@@ -100,12 +100,6 @@ def test_after_request_order_is_reverse_registration(
     assert response.headers["X-After-A"] == "first,second,this,after_b"
 
 
-ASGI_TEARDOWN_BUG = (
-    "asgi._dispatch_sync/_dispatch_async handle the error inside, so _serve_http"
-    " passes None to teardown instead of the exception"
-)
-
-
 def make_app(**config: Any) -> erlen.Flask:
     app = erlen.Flask("teardown")
     app.config.update(config)
@@ -115,9 +109,7 @@ def make_app(**config: Any) -> erlen.Flask:
 def test_teardown_receives_the_unhandled_exception(
     make_client: Callable[..., Any],
     caplog: pytest.LogCaptureFixture,
-    xfail_on: Callable[[str, str], None],
 ) -> None:
-    xfail_on("asgi", ASGI_TEARDOWN_BUG)
     app = make_app()
     seen: list[Any] = []
 
@@ -168,9 +160,7 @@ def test_teardown_runs_in_reverse_and_sees_the_request(make_client: Callable[...
 def test_teardown_runs_when_before_request_raises(
     make_client: Callable[..., Any],
     caplog: pytest.LogCaptureFixture,
-    xfail_on: Callable[[str, str], None],
 ) -> None:
-    xfail_on("asgi", ASGI_TEARDOWN_BUG)
     app = make_app()
     seen: list[Any] = []
 

@@ -296,10 +296,6 @@ def test_open_redirect_through_slash_redirect_is_not_possible(
     assert response.headers["Location"] == location.replace("localhost/", "localhost/catch/", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app._make_context: empty PATH_INFO matches '/' (Werkzeug: 308 to '/')",
-)
 def test_empty_path_info_redirects_to_root_like_flask(
     twins: tuple[Any, Any], compare: Callable[..., Any]
 ) -> None:

@@ -20,8 +20,10 @@ from urllib.parse import unquote
 import flask
 import pytest
 import werkzeug.security
-from werkzeug.exceptions import NotFound as WerkzeugNotFound
-from werkzeug.exceptions import RequestedRangeNotSatisfiable as Werkzeug416
+from werkzeug.exceptions import (
+    NotFound as WerkzeugNotFound,
+    RequestedRangeNotSatisfiable as Werkzeug416,
+)
 
 import erlen.files as files_module
 from erlen.app import Erlen

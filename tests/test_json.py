@@ -16,8 +16,7 @@ from typing import IO, Any
 import flask
 import flask.json
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from markupsafe import Markup
 
 import erlen.json as ej

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 import werkzeug.http as wh
-from werkzeug.datastructures import ContentRange as WContentRange
-from werkzeug.datastructures import ContentSecurityPolicy as WCSP
-from werkzeug.datastructures import WWWAuthenticate as WAuth
+from werkzeug.datastructures import (
+    ContentRange as WContentRange,
+    ContentSecurityPolicy as WCSP,
+    WWWAuthenticate as WAuth,
+)
 from werkzeug.wrappers import Response as WResponse
 
 from erlen.errors import ArgumentTypeError, HeaderValueError

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 import werkzeug.routing as wr
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from erlen import routing as er

@@ -13,8 +13,7 @@ from typing import Any
 
 import flask
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from werkzeug.test import create_environ
 
 from erlen.app import Erlen

@@ -446,6 +446,13 @@ class Erlen:
         else:
             request.url_rule = rule
             request.view_args = view_args
+        if not environ.get("PATH_INFO"):
+            # As Werkzeug: an empty path (a mount point without its slash) is
+            # redirected to the slash.
+            query = environ.get("QUERY_STRING")
+            target = self._absolute_redirect(request, "/" + (f"?{query}" if query else ""))
+            request.url_rule = None
+            request.routing_exception = RequestRedirect(target)
         return Context(self, request)
 
     @staticmethod
@@ -474,7 +481,14 @@ class Erlen:
             except BaseException as exception:
                 error = exception
                 raise
-            return response(environ, start_response)
+            try:
+                return response(environ, start_response)
+            except Exception as exception:
+                # The headers could not be built (a bad Location, say): release
+                # the body and answer 500 instead of leaving the server half-told.
+                response.close()
+                error = exception
+                return self.handle_exception(exception)(environ, start_response)
         finally:
             preserve = environ.get("werkzeug.debug.preserve_context")
             if preserve is not None:
@@ -545,7 +559,11 @@ class Erlen:
             rv = self.handle_user_exception(exception)
         response = self.make_response(rv)
         if context.after_request_functions:
-            response = self.process_response(response)
+            try:
+                response = self.process_response(response)
+            except Exception:
+                response.close()
+                raise
         return response
 
     def preprocess_request(self) -> Any:
@@ -595,6 +613,7 @@ class Erlen:
             response = self.process_response(response)
         except Exception:
             if not from_error_handler:
+                response.close()  # the view's body (a generator, a file) is released
                 raise
             self.logger.exception("Request finalizing failed with an error while handling an error")
         return response

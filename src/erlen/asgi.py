@@ -42,6 +42,10 @@ class ASGIProtocolError(RuntimeError):
     """The server sent a scope or message that breaks the ASGI specification."""
 
 
+class _NotStarted(Exception):
+    """Building the response's headers failed before anything was sent."""
+
+
 class ClientDisconnected(BadRequest):
     """The client went away before the request body was read."""
 
@@ -84,7 +88,12 @@ class ASGIInput:
 
     async def _receive_chunk(self) -> None:
         message = await self._receive()
-        kind = message.get("type")
+        try:
+            kind = message.get("type")
+        except AttributeError:
+            raise ASGIProtocolError(
+                f"ASGI messages must be mappings, got {type(message).__name__}"
+            ) from None
         if kind == "http.request":
             body = message.get("body", b"")
             if not isinstance(body, (bytes, bytearray)):
@@ -298,11 +307,11 @@ def _dispatch_is_sync(app: Erlen, context: Context) -> bool:
     return not (hooks and any(_is_async(hook) for hook in hooks))
 
 
-def _dispatch_sync(app: Erlen, context: Context) -> Response:
+def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | None]:
     try:
-        return app.full_dispatch_request(context)
+        return app.full_dispatch_request(context), None
     except Exception as error:
-        return app.handle_exception(error)
+        return app.handle_exception(error), error
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
@@ -313,15 +322,19 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
     token = _cv_context.set(context)
     error: BaseException | None = None
     try:
+        if _dispatch_is_sync(app, context):
+            response, error = await run_sync(_dispatch_sync, app, context)
+        else:
+            response, error = await _dispatch_async(app, context, body)
         try:
-            if _dispatch_is_sync(app, context):
-                response = await run_sync(_dispatch_sync, app, context)
-            else:
-                response = await _dispatch_async(app, context, body)
-        except Exception as exception:
-            error = exception
-            raise
-        await send_response(response, environ, send, receive)
+            await send_response(response, environ, send, receive)
+        except _NotStarted as failure:
+            # The response could not be turned into headers (a bad Location,
+            # a header the server cannot encode): it is closed and a 500 sent.
+            error = failure.__cause__
+            assert isinstance(error, Exception)
+            response = await _handle_exception_async(app, error)
+            await send_response(response, environ, send, receive)
     except BaseException as exception:
         error = error or exception
         raise
@@ -335,18 +348,25 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         _cv_context.reset(token)
 
 
-async def _dispatch_async(app: Erlen, context: Context, body: ASGIInput) -> Response:
-    """The async twin of ``full_dispatch_request`` for ``async def`` views and hooks."""
+async def _dispatch_async(
+    app: Erlen, context: Context, body: ASGIInput
+) -> tuple[Response, Exception | None]:
+    """The async twin of ``full_dispatch_request`` for ``async def`` views and hooks.
+
+    Returns the response and the unhandled error it answers, if any (for teardown).
+    """
     request = context.request
     assert request is not None
-    if request.content_length or "HTTP_TRANSFER_ENCODING" in request.environ:
-        # Sync accessors (get_json, form) must not block the loop: buffer the body
-        # first, stopping just past the limit so Request answers 413.
-        limit = request.max_content_length
-        if limit is None or (request.content_length or 0) <= limit:
-            await body.receive_all(limit)
     try:
         try:
+            length = request.content_length
+            if length != 0:
+                # Sync accessors (get_json, form) must not block the loop: buffer
+                # the body first (HTTP/2 may send one without a length), stopping
+                # just past the limit so Request answers 413.
+                limit = request.max_content_length
+                if limit is None or (length or 0) <= limit:
+                    await body.receive_all(limit)
             rv = None
             for hook in app.before_request_funcs.get(None, ()):
                 rv = await _call(hook)
@@ -356,9 +376,9 @@ async def _dispatch_async(app: Erlen, context: Context, body: ASGIInput) -> Resp
                 rv = await _view_async(app, context)
         except Exception as exception:
             rv = await _handle_user_exception_async(app, exception)
-        return await _finalize_async(app, rv)
+        return await _finalize_async(app, rv), None
     except Exception as exception:
-        return await _handle_exception_async(app, exception)
+        return await _handle_exception_async(app, exception), exception
 
 
 async def _view_async(app: Erlen, context: Context) -> Any:
@@ -404,6 +424,7 @@ async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False)
             response = await _call(function, response)
     except Exception:
         if not from_error_handler:
+            response.close()  # the view's body (a generator, a file) is released
             raise
         app.logger.exception("Request finalizing failed with an error while handling an error")
     return response
@@ -442,12 +463,16 @@ async def send_response(
     if is_async_body(source):
         await _send_async_body(response, environ, send, receive)
         return
-    app_iter, status, headers = response.get_wsgi_response(environ)
-    start = {
-        "type": "http.response.start",
-        "status": int(status[:3]),
-        "headers": _encode_headers(headers),
-    }
+    try:
+        app_iter, status, headers = response.get_wsgi_response(environ)
+        start = {
+            "type": "http.response.start",
+            "status": int(status[:3]),
+            "headers": _encode_headers(headers),
+        }
+    except Exception as error:
+        response.close()
+        raise _NotStarted() from error
     if isinstance(app_iter, (list, tuple)) or not response.is_streamed:
         # PERF: a buffered body goes out in one message, with no thread hop.
         try:
@@ -533,8 +558,14 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
             getter = asyncio.ensure_future(chunks.get())
             await asyncio.wait({getter, watcher}, return_when=asyncio.FIRST_COMPLETED)
             if not getter.done():
+                # The client went away: the producer stops at its next chunk and
+                # closes the body in its thread; wait for that, so cleanup
+                # (finally blocks, call_on_close, teardown) is over when we return.
                 getter.cancel()
-                return  # the client went away; the producer stops at its next chunk
+                stopped.set()
+                window.release()
+                await producer
+                return
             item, error = getter.result()
             if error is not None:
                 raise error

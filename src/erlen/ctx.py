@@ -22,6 +22,12 @@ T = TypeVar("T")
 class _AppGlobals:
     """The ``g`` namespace: plain attributes with a few dict-like helpers."""
 
+    if TYPE_CHECKING:
+        # Any attribute may be stored on ``g``; tell type checkers so.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     def get(self, name: str, default: Any = None) -> Any:
         return self.__dict__.get(name, default)
 
@@ -195,13 +201,16 @@ class _ContextStream(Iterator[Any]):
         token = _cv_context.set(self._context)
         try:
             return next(self._iterator)
-        except BaseException:
+        except StopIteration:
             self.close()
+            raise
+        except BaseException as error:
+            self.close(error)
             raise
         finally:
             _cv_context.reset(token)
 
-    def close(self) -> None:
+    def close(self, error: BaseException | None = None) -> None:
         if self._closed:
             return
         self._closed = True
@@ -214,7 +223,7 @@ class _ContextStream(Iterator[Any]):
             _cv_context.reset(token)
             self._context.depth -= 1
             if self._context.depth == 0:
-                self._context.app._teardown(self._context, None)
+                self._context.app._teardown(self._context, error)
 
 
 class _AsyncContextStream(AsyncIterator[Any]):
@@ -235,13 +244,16 @@ class _AsyncContextStream(AsyncIterator[Any]):
         token = _cv_context.set(self._context)
         try:
             return await self._iterator.__anext__()
-        except BaseException:
+        except StopAsyncIteration:
             await self.aclose()
+            raise
+        except BaseException as error:
+            await self.aclose(error)
             raise
         finally:
             _cv_context.reset(token)
 
-    async def aclose(self) -> None:
+    async def aclose(self, error: BaseException | None = None) -> None:
         if self._closed:
             return
         self._closed = True
@@ -254,7 +266,7 @@ class _AsyncContextStream(AsyncIterator[Any]):
             _cv_context.reset(token)
             self._context.depth -= 1
             if self._context.depth == 0:
-                self._context.app._teardown(self._context, None)
+                self._context.app._teardown(self._context, error)
 
 
 def stream_with_context(

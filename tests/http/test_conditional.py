@@ -8,8 +8,7 @@ from itertools import pairwise
 import pytest
 import werkzeug.datastructures as wds
 import werkzeug.http as wh
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.test import EnvironBuilder
 
 from erlen.errors import ArgumentTypeError, HeaderValueError

@@ -7,10 +7,8 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from werkzeug.http import http_date as werkzeug_http_date
-from werkzeug.http import parse_date as werkzeug_parse_date
+from hypothesis import given, strategies as st
+from werkzeug.http import http_date as werkzeug_http_date, parse_date as werkzeug_parse_date
 
 from erlen.errors import ArgumentTypeError, HeaderValueError
 from erlen.http.dates import http_date, parse_http_date

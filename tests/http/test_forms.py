@@ -7,8 +7,7 @@ from tempfile import SpooledTemporaryFile
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from werkzeug.formparser import FormDataParser
 from werkzeug.test import encode_multipart
 
@@ -111,8 +110,7 @@ def test_generated_forms_match_werkzeug(
     fields: list[tuple[str, str]], uploads: list[tuple[str, str, bytes]]
 ) -> None:
     data: list[tuple[str, Any]] = list(fields)
-    from werkzeug.datastructures import FileStorage as WFileStorage
-    from werkzeug.datastructures import MultiDict as WMultiDict
+    from werkzeug.datastructures import FileStorage as WFileStorage, MultiDict as WMultiDict
 
     for name, filename, content in uploads:
         data.append(

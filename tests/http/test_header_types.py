@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 import werkzeug.http as wh
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from werkzeug.datastructures import ContentRange as WContentRange
-from werkzeug.datastructures import ContentSecurityPolicy as WCSP
-from werkzeug.datastructures import HeaderSet as WHeaderSet
-from werkzeug.datastructures import ResponseCacheControl as WCacheControl
-from werkzeug.datastructures import WWWAuthenticate as WAuth
+from hypothesis import given, settings, strategies as st
+from werkzeug.datastructures import (
+    ContentRange as WContentRange,
+    ContentSecurityPolicy as WCSP,
+    HeaderSet as WHeaderSet,
+    ResponseCacheControl as WCacheControl,
+    WWWAuthenticate as WAuth,
+)
 
 from erlen.errors import ArgumentTypeError, HeaderValueError
 from erlen.http.header_types import (

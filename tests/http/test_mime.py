@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from werkzeug.http import dump_options_header as w_dump
-from werkzeug.http import parse_options_header as w_parse
-from werkzeug.http import quote_header_value as w_quote
+from hypothesis import given, settings, strategies as st
+from werkzeug.http import (
+    dump_options_header as w_dump,
+    parse_options_header as w_parse,
+    quote_header_value as w_quote,
+)
 from werkzeug.utils import get_content_type as w_get_content_type
 
 from erlen.http.mime import (

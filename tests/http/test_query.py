@@ -6,8 +6,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import werkzeug.urls  # noqa: F401 -- registers Werkzeug's codec error handler
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from werkzeug.datastructures import MultiDict as WMultiDict
 from werkzeug.urls import _urlencode
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.sansio.utils import get_host as w_get_host
-from werkzeug.urls import iri_to_uri as w_iri_to_uri
-from werkzeug.urls import uri_to_iri as w_uri_to_iri
+from werkzeug.urls import iri_to_uri as w_iri_to_uri, uri_to_iri as w_uri_to_iri
 
 from erlen.errors import ArgumentTypeError, LocationValueError
 from erlen.http.urls import host_from_parts, iri_to_uri, join_location, uri_to_iri

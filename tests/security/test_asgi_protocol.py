@@ -15,22 +15,6 @@ import erlen
 from erlen.asgi import ASGIProtocolError
 from tests.security.wire import drive_asgi, http_scope, status_of
 
-ASYNC_BODY_BUG = (
-    "asgi._dispatch_async buffers the body only when Content-Length or Transfer-Encoding"
-    " is present; without them (HTTP/2, a bodiless POST/GET) request.get_data()/form/"
-    "get_json() in an async view read on the loop thread and raise RuntimeError -> 500;"
-    " always await body.receive_all(limit) unless the body is known to be empty"
-)
-DISCONNECT_BUG = (
-    "asgi._dispatch_async awaits body.receive_all() outside its try, so a client"
-    " disconnect (ClientDisconnected, a 400) escapes the ASGI app instead of being"
-    " handled as on the sync path; move it inside the try"
-)
-MESSAGE_TYPE_BUG = (
-    "asgi.ASGIInput._receive_chunk calls message.get() on whatever receive returned;"
-    " a non-mapping message raises AttributeError, not ASGIProtocolError"
-)
-
 
 def _app() -> erlen.Flask:
     app = erlen.Flask("asgi")
@@ -115,7 +99,7 @@ def test_asgi_bad_body_message_is_protocol_error_or_error_response(
     "view",
     [
         "/sync",
-        pytest.param("/async", marks=pytest.mark.xfail(strict=True, reason=MESSAGE_TYPE_BUG)),
+        "/async",
     ],
 )
 def test_asgi_message_that_is_not_a_mapping(view: str, caplog: Any) -> None:
@@ -129,7 +113,7 @@ def test_asgi_message_that_is_not_a_mapping(view: str, caplog: Any) -> None:
 
 @pytest.mark.parametrize(
     "view",
-    ["/sync", pytest.param("/async", marks=pytest.mark.xfail(strict=True, reason=DISCONNECT_BUG))],
+    ["/sync", "/async"],
 )
 @pytest.mark.parametrize(
     "headers",
@@ -165,7 +149,7 @@ def test_asgi_body_longer_than_max_content_length_is_413(view: str) -> None:
 
 @pytest.mark.parametrize(
     "view",
-    ["/sync", pytest.param("/async", marks=pytest.mark.xfail(strict=True, reason=ASYNC_BODY_BUG))],
+    ["/sync", "/async"],
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_asgi_request_without_length_headers_reads_its_body(

@@ -18,18 +18,6 @@ import erlen
 from tests.security.wire import drive_asgi, http_scope
 from tests.support import build_environ, call_asgi, call_wsgi
 
-FINALIZE_LEAK_BUG = (
-    "app.py finalize_request/full_dispatch_request (and asgi._finalize_async): when an"
-    " after_request hook raises, the response the view returned is dropped without"
-    " close(), so its generator and call_on_close callbacks never run; close it before"
-    " handling the error"
-)
-SEND_LEAK_BUG = (
-    "wsgi.respond / Erlen.wsgi_app and asgi.send_response: an error while building the"
-    " header list at send time (Location with an invalid port) escapes the app with no"
-    " 500 and the response is never closed; catch it, close the response and answer 500"
-)
-
 
 class Events:
     """A thread-safe log of what ran, with a wait for the generator's cleanup."""
@@ -164,7 +152,6 @@ def test_generator_leak_head_request_still_closes_the_body(call: Any) -> None:
     assert events.count("teardown") == 1
 
 
-@pytest.mark.xfail(strict=True, reason=FINALIZE_LEAK_BUG)
 @pytest.mark.parametrize("call", [call_wsgi, call_asgi], ids=["wsgi", "asgi"])
 @pytest.mark.parametrize("hook", ["after_request", "after_this_request"])
 def test_generator_leak_after_request_hook_raises(hook: str, call: Any, caplog: Any) -> None:
@@ -188,7 +175,6 @@ def test_generator_leak_after_request_hook_raises(hook: str, call: Any, caplog: 
     assert events.count("gen-closed") <= 1  # never started is fine; closed at most once
 
 
-@pytest.mark.xfail(strict=True, reason=SEND_LEAK_BUG)
 @pytest.mark.parametrize("call", [call_wsgi, call_asgi], ids=["wsgi", "asgi"])
 def test_generator_leak_header_error_at_send_time(call: Any, caplog: Any) -> None:
     events = Events()
