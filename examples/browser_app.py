@@ -1,4 +1,4 @@
-"""A few HTML pages for a real browser: a login form, a redirect, a download, a streamed page.
+"""A few HTML pages for a real browser: a login form, a redirect, a download, streamed pages.
 
 ``tests/test_browser.py`` drives it with Chromium through ``erlen run``::
 
@@ -9,17 +9,28 @@ plain ``theme`` cookie (scripts may); ``/whoami`` reports what the server
 received and what ``document.cookie`` shows. ``/streamed`` sends its first
 part at once and the rest when ``/release`` is called with the same token,
 so a test can look at the page in between.
+
+``/sse`` opens ``new EventSource('/events')`` (``/sse?source=async`` uses
+``/async-events``, the same events from an async generator) and appends each
+event to a list as it arrives: its type, ``lastEventId`` and data. The first
+connection sends a few events and ends; the browser reconnects with a
+``Last-Event-ID`` header, and the second connection answers it, idles behind
+keep-alive comments, and sends an ``end`` event that makes the page close
+the EventSource.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from html import escape
 
 from erlen import Flask, Response, redirect, request
+from erlen.sse import ServerSentEvent, event_stream
 
 app = Flask(__name__)
 
@@ -141,3 +152,95 @@ def release() -> dict[str, bool]:
     if event is not None:
         event.set()
     return {"released": event is not None}
+
+
+#: The event source URL each ``/sse?source=...`` page opens.
+EVENT_SOURCES = {"sync": "/events", "async": "/async-events"}
+#: The reconnection delay the stream asks for, in milliseconds.
+RECONNECT_MS = 100
+#: How long the second connection idles (behind keep-alive comments) before its events.
+IDLE_SECONDS = 0.35
+KEEP_ALIVE_SECONDS = 0.1
+
+# textContent, never innerHTML: event data is text, whatever it contains.
+_EVENT_PAGE_SCRIPT = """
+const list = document.getElementById("events");
+const state = document.getElementById("state");
+const source = new EventSource(document.body.dataset.source);
+function show(event) {
+  const item = document.createElement("li");
+  item.dataset.type = event.type;
+  item.dataset.lastEventId = event.lastEventId;
+  item.textContent = event.data;
+  list.append(item);
+}
+source.addEventListener("message", show);
+source.addEventListener("tick", show);
+source.addEventListener("end", (event) => {
+  source.close();
+  show(event);
+  state.textContent += "closed";
+});
+source.addEventListener("error", () => { state.textContent += "reconnecting;"; });
+"""
+
+
+@app.get("/sse")
+def event_page() -> str | tuple[str, int]:
+    url = EVENT_SOURCES.get(request.args.get("source", "sync"))
+    if url is None:
+        return _page("Unknown source", "<p id=error>unknown source</p>"), 404
+    body = (
+        f"<h1>Events</h1><ol id=events></ol><p id=state></p><script>{_EVENT_PAGE_SCRIPT}</script>"
+    )
+    # The URL comes from a fixed table; the page reads it from a data attribute.
+    return _page("Events", body).replace("<body>", f'<body data-source="{escape(url)}">', 1)
+
+
+def _first_connection() -> list[ServerSentEvent]:
+    return [
+        ServerSentEvent(retry=RECONNECT_MS, comment="hello: clients ignore this"),
+        ServerSentEvent(data="first", id=1),
+        ServerSentEvent(data="line one\nline two", event="tick", id="2"),
+        # No id field: the browser keeps "2" as the last event id.
+        ServerSentEvent(data="no id"),
+    ]
+
+
+def _resumed(last_event_id: str) -> list[ServerSentEvent]:
+    return [
+        ServerSentEvent(data=f"resumed after {last_event_id}", id=3),
+        ServerSentEvent(data="bye", event="end"),
+    ]
+
+
+@app.get("/events")
+def events() -> Response:
+    """The page's events from a sync generator."""
+    last_event_id = request.headers.get("Last-Event-ID")
+
+    def source() -> Iterator[ServerSentEvent]:
+        if last_event_id is None:
+            yield from _first_connection()
+            return  # the browser reconnects
+        time.sleep(IDLE_SECONDS)
+        yield from _resumed(last_event_id)
+
+    return event_stream(source(), keep_alive=KEEP_ALIVE_SECONDS)
+
+
+@app.get("/async-events")
+async def async_events() -> Response:
+    """The page's events from an async generator."""
+    last_event_id = request.headers.get("Last-Event-ID")
+
+    async def source() -> AsyncIterator[ServerSentEvent]:
+        if last_event_id is None:
+            for event in _first_connection():
+                yield event
+            return
+        await asyncio.sleep(IDLE_SECONDS)
+        for event in _resumed(last_event_id):
+            yield event
+
+    return event_stream(source(), keep_alive=KEEP_ALIVE_SECONDS)

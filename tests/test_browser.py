@@ -136,3 +136,42 @@ def test_streamed_page_renders_before_it_ends(page: Any, base_url: str) -> None:
         "released",
     ]
     assert page.title() == "Streamed"
+
+
+#: What the /sse page lists, in order: (event type, lastEventId, data). The
+#: first connection ends after "no id"; the browser reconnects with
+#: Last-Event-ID: 2 and the server says what it was sent.
+EXPECTED_EVENTS = [
+    ("message", "1", "first"),
+    ("tick", "2", "line one\nline two"),
+    ("message", "2", "no id"),
+    ("message", "3", "resumed after 2"),
+    ("end", "3", "bye"),
+]
+
+LISTED_EVENTS = """items => items.map(
+    item => [item.dataset.type, item.dataset.lastEventId, item.textContent]
+)"""
+
+
+@pytest.mark.parametrize("source", ["sync", "async"])
+def test_event_source_receives_events_in_order_and_resumes(page: Any, source: str) -> None:
+    stream_path = "/events" if source == "sync" else "/async-events"
+    requests: list[Any] = []
+    page.on("request", lambda sent: requests.append(sent) if stream_path in sent.url else None)
+    with page.expect_response(lambda response: stream_path in response.url) as first_stream:
+        page.goto(f"/sse?source={source}")
+    stream = first_stream.value
+    assert stream.status == 200
+    assert stream.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert stream.headers["cache-control"] == "no-cache"
+    assert stream.headers["x-accel-buffering"] == "no"
+    # "closed" is written when the end event arrives, after one reconnection.
+    page.wait_for_function("document.getElementById('state').textContent.endsWith('closed')")
+    assert page.text_content("#state") == "reconnecting;closed"
+    listed = page.eval_on_selector_all("#events li", LISTED_EVENTS)
+    # Comments (the greeting, the keep-alives) and the retry-only event dispatch nothing.
+    assert [tuple(item) for item in listed] == EXPECTED_EVENTS
+    # The browser asked twice: first without an id, then resuming from the last one.
+    sent_ids = [sent.all_headers().get("last-event-id") for sent in requests]
+    assert sent_ids == [None, "2"]
