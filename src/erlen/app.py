@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
+from erlen import asgi as _asgi
 from erlen.config import Config
 from erlen.ctx import Context, _cv_context, current_context
 from erlen.exceptions import (
@@ -499,11 +500,9 @@ class Erlen:
                 self._teardown(context, error)
             _cv_context.reset(token)
 
-    async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
+    def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
         """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""
-        from erlen.asgi import asgi_app
-
-        await asgi_app(self, scope, receive, send)
+        return _asgi.asgi_app(self, scope, receive, send)
 
     def __call__(
         self, environ_or_scope: Any, start_response_or_receive: Any, send: Any = None
@@ -863,9 +862,11 @@ class Erlen:
 # simply call it with two arguments.
 if hasattr(inspect, "markcoroutinefunction"):
     inspect.markcoroutinefunction(Erlen.__call__)
+    inspect.markcoroutinefunction(Erlen.asgi_app)
 _coroutine_marker = getattr(asyncio.coroutines, "_is_coroutine", None)
 if _coroutine_marker is not None:
     Erlen.__call__._is_coroutine = _coroutine_marker  # type: ignore[attr-defined]
+    Erlen.asgi_app._is_coroutine = _coroutine_marker  # type: ignore[attr-defined]
 
 #: Flask's name for the application class, so Flask code runs unchanged.
 Flask = Erlen

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
 from erlen.response import _as_body_item, is_async_body
+from erlen.wsgi import wsgi_header_list
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -78,10 +79,11 @@ class ASGIInput:
     deadlock), and say so instead of hanging.
     """
 
+    __slots__ = ("_buffer", "_loop", "_receive", "complete", "disconnected")
+
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive = receive
         self._loop = loop
-        self._loop_thread = threading.get_ident()
         self._buffer = bytearray()
         self.complete = False
         self.disconnected = False
@@ -117,7 +119,11 @@ class ASGIInput:
 
     def _fill(self, size: int) -> None:
         while not self.complete and (size < 0 or len(self._buffer) < size):
-            if threading.get_ident() == self._loop_thread:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self._loop:
                 raise RuntimeError(
                     "The request body was not received yet and cannot be read from the"
                     " event loop thread without blocking it. This happens only in async"
@@ -216,7 +222,7 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
             environ["REMOTE_ADDR"] = str(client[0])
             environ["REMOTE_PORT"] = str(client[1])
         for raw_name, raw_value in scope.get("headers", ()):
-            key = _environ_key(raw_name)
+            key = _ENVIRON_KEYS.get(raw_name) or _environ_key(raw_name)
             value = raw_value.decode("latin-1")
             if key in environ:
                 # HTTP/2 may split Cookie into several fields; they rejoin with "; ".
@@ -231,20 +237,25 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
     return environ
 
 
-async def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
-    """Serve one ASGI connection scope."""
+def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """Serve one ASGI connection scope (returns the coroutine to await)."""
+    # PERF: a plain function handing back the handler's coroutine saves one
+    # coroutine frame per request.
     kind = scope.get("type")
     if kind == "http":
-        await _serve_http(app, scope, receive, send)
-    elif kind == "lifespan":
-        await _serve_lifespan(app, receive, send)
-    elif kind == "websocket":
-        # erlen has no WebSocket views: refuse the handshake (the server answers 403).
-        message = await receive()
-        if message.get("type") == "websocket.connect":
-            await send({"type": "websocket.close", "code": 1008})
-    else:
-        raise ASGIProtocolError(f"unsupported ASGI scope type {kind!r}")
+        return _serve_http(app, scope, receive, send)
+    if kind == "lifespan":
+        return _serve_lifespan(app, receive, send)
+    if kind == "websocket":
+        return _refuse_websocket(receive, send)
+    raise ASGIProtocolError(f"unsupported ASGI scope type {kind!r}")
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    # erlen has no WebSocket views: refuse the handshake (the server answers 403).
+    message = await receive()
+    if message.get("type") == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})
 
 
 async def _call(function: Callable[..., Any], *args: Any) -> Any:
@@ -317,6 +328,14 @@ def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     body = ASGIInput(receive, asyncio.get_running_loop())
     environ = build_environ(scope, body)
+    if (
+        environ.get("CONTENT_LENGTH", "0") == "0"
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and environ["SERVER_PROTOCOL"] < "HTTP/2"
+    ):
+        # HTTP/1.x without Content-Length or Transfer-Encoding has no body
+        # (RFC 9112 6.3); nothing has to be received before the view runs.
+        body.complete = True
     context = app._make_context(environ)
     context.depth = 1
     token = _cv_context.set(context)
@@ -360,7 +379,7 @@ async def _dispatch_async(
     try:
         try:
             length = request.content_length
-            if length != 0:
+            if not body.complete and length != 0:
                 # Sync accessors (get_json, form) must not block the loop: buffer
                 # the body first (HTTP/2 may send one without a length), stopping
                 # just past the limit so Request answers 413.
@@ -381,7 +400,7 @@ async def _dispatch_async(
         return await _handle_exception_async(app, exception), exception
 
 
-async def _view_async(app: Erlen, context: Context) -> Any:
+def _view_async(app: Erlen, context: Context) -> Awaitable[Any]:
     request = context.request
     assert request is not None
     if request.routing_exception is not None:
@@ -389,11 +408,16 @@ async def _view_async(app: Erlen, context: Context) -> Any:
     rule = request.url_rule
     assert rule is not None
     if rule.provide_automatic_options and request.method == "OPTIONS":
-        return app.make_default_options_response()
+        return _ready(app.make_default_options_response())
     view = app.view_functions[rule.endpoint]
     if _is_async(view):
-        return await view(**(request.view_args or {}))
-    return await run_sync(functools.partial(view, **(request.view_args or {})))
+        # PERF: the view's own coroutine is awaited by the caller directly.
+        return view(**(request.view_args or {}))  # type: ignore[no-any-return]
+    return run_sync(functools.partial(view, **(request.view_args or {})))
+
+
+async def _ready(value: Any) -> Any:
+    return value
 
 
 async def _handle_user_exception_async(app: Erlen, error: Exception) -> Any:
@@ -446,8 +470,20 @@ async def _handle_exception_async(app: Erlen, error: Exception) -> Response:
     return await _finalize_async(app, server_error, from_error_handler=True)
 
 
+# header name -> lower-cased bytes, as ASGI wants them; bounded like _ENVIRON_KEYS.
+_NAME_BYTES: dict[str, bytes] = {}
+
+
 def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    encoded = []
+    for name, value in headers:
+        raw = _NAME_BYTES.get(name)
+        if raw is None:
+            raw = name.lower().encode("latin-1")
+            if len(_NAME_BYTES) < _ENVIRON_KEYS_LIMIT:
+                _NAME_BYTES[name] = raw
+        encoded.append((raw, value.encode("latin-1")))
+    return encoded
 
 
 async def send_response(
@@ -455,6 +491,28 @@ async def send_response(
 ) -> None:
     """Send a response: headers, then the body as it is produced; always closed once."""
     source: Any = response.response
+    if (
+        type(source) is list
+        and len(source) == 1
+        and type(source[0]) is bytes
+        and not response._on_close
+        and not response.direct_passthrough
+    ):
+        # PERF: the usual buffered body: one message for the headers, one for
+        # the body, with the header rules (Location, Content-Length, HEAD, 204
+        # and 304) applied as on WSGI.
+        try:
+            encoded = _encode_headers(wsgi_header_list(response, environ))
+        except Exception as error:
+            response.close()
+            raise _NotStarted() from error
+        code = response._status_code
+        body = source[0]
+        if environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304):
+            body = b""
+        await send({"type": "http.response.start", "status": code, "headers": encoded})
+        await send({"type": "http.response.body", "body": body})
+        return
     if getattr(source, "is_whole_file", False) and source.path is not None:
         scope = environ.get("asgi.scope") or {}
         if "http.response.pathsend" in (scope.get("extensions") or {}):
