@@ -14,7 +14,7 @@ import contextvars
 import functools
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -649,47 +649,52 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         await asyncio.sleep(0)
 
 
-async def _iterate_async_body(source: Any) -> AsyncIterator[bytes]:
-    async for chunk in source:
-        yield _as_body_item(chunk)
-
-
 async def _send_async_body(
     response: Response, environ: dict[str, Any], send: Send, receive: Receive
 ) -> None:
-    source = response.response
-    headers = response.get_wsgi_headers(environ)
-    status = response.status_code
-    send_body = environ["REQUEST_METHOD"] != "HEAD" and not (
-        100 <= status < 200 or status in (204, 304)
-    )
-    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    """Stream an async body on the loop, stopping when the client disconnects.
 
-    async def pump() -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": _encode_headers(headers.to_wsgi_list()),
-            }
-        )
+    A disconnect watcher cancels this task at its current ``await`` (inside the
+    loop below, never in the cleanup), since servers may drop sends silently
+    after a disconnect and the body would otherwise run on forever.
+    """
+    source: Any = response.response
+    try:
+        headers = _encode_headers(wsgi_header_list(response, environ))
+    except Exception as error:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        response.close()
+        raise _NotStarted() from error
+    status = response._status_code
+    send_body = environ["REQUEST_METHOD"] != "HEAD" and not (status < 200 or status in (204, 304))
+    task = asyncio.current_task()
+    assert task is not None
+    finished = False
+
+    def hang_up(watch: asyncio.Future[None]) -> None:
+        if not finished and not watch.cancelled() and watch.exception() is None:
+            task.cancel()
+
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    watcher.add_done_callback(hang_up)
+    try:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         if send_body:
-            async for chunk in _iterate_async_body(source):
+            async for item in source:
+                chunk = _as_body_item(item)
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
-    pumping = asyncio.ensure_future(pump())
-    try:
-        await asyncio.wait({pumping, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        if not pumping.done():
-            pumping.cancel()
-        try:
-            await pumping
-        except asyncio.CancelledError:
-            if not watcher.done():
-                raise
+    except asyncio.CancelledError:
+        if not watcher.done() or watcher.cancelled():
+            raise
+        uncancel = getattr(task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()  # the cancellation was ours, not the server's
     finally:
+        finished = True
         watcher.cancel()
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
