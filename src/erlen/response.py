@@ -22,7 +22,6 @@ from erlen.errors import (
     ArgumentTypeError,
     AsyncBodyError,
     HeaderValueError,
-    LocationValueError,
     describe,
 )
 from erlen.http.headers import Headers, validate_header_value
@@ -636,11 +635,9 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             return
         if not isinstance(value, str):
             raise ArgumentTypeError(f"location must be a str, got {describe(value)}")
-        for char in _FORBIDDEN_CHARS:
-            if char in value:
-                raise LocationValueError(
-                    f"location must not contain CR, LF or NUL: got {describe(value)}"
-                )
+        # Stored as given (the adapter converts it when sending, as Werkzeug
+        # does); Headers runs the same conversion now, so a bad host, port or
+        # surrogate raises LocationValueError here rather than at send time.
         self.headers["Location"] = value
 
     @location.deleter

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import copy
 import pickle
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from werkzeug.datastructures import Headers as WerkzeugHeaders
-from werkzeug.datastructures import MultiDict
+from hypothesis import given, settings, strategies as st
+from werkzeug.datastructures import Headers as WerkzeugHeaders, MultiDict
 
-from erlen.errors import ArgumentTypeError, HeaderValueError
+from erlen.errors import ArgumentTypeError, HeaderValueError, LocationValueError
 from erlen.http.headers import (
     Headers,
     dump_options,
+    find_unsafe_char,
     validate_header_name,
     validate_header_value,
 )
@@ -83,10 +83,9 @@ CONSTRUCTOR_INPUTS: list[Any] = [
     [["List", "pair"]],
     iter([("From", "iterator")]),
     (pair for pair in [("From", "generator")]),
-    [("Unicode", "caf\u00e9 \u2603")],
+    [("Latin-1", "caf\u00e9 \u00a0\u00ff")],
     [("X", " padded ")],
     [("X", "tab\there")],
-    [("Weird", "\x01\x7f")],
     [("!#$%&'*+-.^_`|~09AZaz", "all token chars")],
     MultiDict([("M", "1"), ("M", "2"), ("N", "3")]),
     [("Many", str(i)) for i in range(20)],
@@ -359,8 +358,9 @@ token = st.text(
     max_size=8,
 )
 small_token = st.sampled_from(["A", "a", "X-Y", "x-y", "Set-Cookie", "SET-COOKIE", "b"])
+# What a header value may hold: HTAB and Latin-1 without control characters.
 safe_value = st.text(
-    st.characters(exclude_characters="\r\n\x00", codec="utf-8"),
+    st.characters(max_codepoint=0xFF, exclude_categories=["Cc"], include_characters="\t"),
     max_size=12,
 )
 any_text = st.text(max_size=12)
@@ -476,12 +476,13 @@ def _check_failed_write(start: list[tuple[str, str]], name: Any, value: Any) -> 
                 assert type(stored_name) is str and type(stored_value) is str
                 assert validate_header_name(stored_name) == stored_name
                 assert not {"\r", "\n", "\0"} & set(stored_name + stored_value)
+                assert find_unsafe_char(stored_value) is None, stored_value
     return failures
 
 
 @settings(max_examples=150)
 @given(start=pairs, name=any_text | token, value=any_text)
-def test_property_no_cr_lf_nul_ever_stored(
+def test_property_no_unsafe_char_ever_stored(
     start: list[tuple[str, str]], name: str, value: str
 ) -> None:
     _check_failed_write(start, name, value)
@@ -527,6 +528,21 @@ BAD_VALUES = [
     ("ends\r\n", "CR"),
     ("\r\n\r\n<html>", "CR"),
     ("nul\x00byte", "NUL"),
+    # every other control but HTAB, and anything Latin-1 cannot encode
+    ("\x01\x7f", "U+0001"),
+    ("a\x0bb", "U+000B"),
+    ("a\x0cb", "U+000C"),
+    ("a\x1cb", "U+001C"),
+    ("a\x1fb", "U+001F"),
+    ("del\x7f", "U+007F"),
+    ("nel\x85Set-Cookie: a=1", "U+0085"),
+    ("c1\x9f", "U+009F"),
+    ("ls\u2028Set-Cookie: a=1", "U+2028"),
+    ("ps\u2029", "U+2029"),
+    ("caf\u00e9 \u2603", "U+2603"),
+    ("bom\ufeff", "U+FEFF"),
+    ("emoji\U0001f600", "U+1F600"),
+    ("lone\ud800", "U+D800"),
 ]
 
 
@@ -674,3 +690,103 @@ def test_failed_multi_item_write_is_atomic() -> None:
     with pytest.raises(HeaderValueError):
         ours.extend([("Good", "1"), ("Bad", "a\nb")])
     assert list(ours) == BASE
+
+
+# -- value alphabet: HTAB, visible ASCII, space and U+00A0-U+00FF only ----------
+
+
+def _sendable(text: str) -> bool:
+    """The rule, stated independently: Latin-1 encodable, no Cc character but HTAB."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return all(char == "\t" or unicodedata.category(char) != "Cc" for char in text)
+
+
+@given(value=st.text(max_size=16))
+def test_property_value_accepted_exactly_when_sendable(value: str) -> None:
+    if _sendable(value):
+        assert validate_header_value("X-A", value) == value
+        assert find_unsafe_char(value) is None
+    else:
+        with pytest.raises(HeaderValueError) as info:
+            validate_header_value("X-A", value)
+        label = find_unsafe_char(value)
+        assert label is not None and label in str(info.value)
+        assert "X-A" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value", ["tab\there", "caf\u00e9", "nbsp\u00a0", "\u00ff\u00a1", " ", "", "~!@#"]
+)
+def test_sendable_values_stored_as_werkzeug_stores_them(value: str) -> None:
+    ours, theirs = Headers(), WerkzeugHeaders()
+    ours["X-A"] = value
+    theirs["X-A"] = value
+    assert_same(ours, theirs)
+
+
+def test_werkzeug_stores_values_latin1_cannot_encode() -> None:
+    """Why erlen refuses them at the write: Werkzeug keeps them and the server fails later."""
+    theirs = WerkzeugHeaders()
+    theirs["X-A"] = "snow\u2603"
+    with pytest.raises(UnicodeEncodeError):
+        theirs["X-A"].encode("latin-1")
+    with pytest.raises(HeaderValueError, match="U\\+2603"):
+        Headers()["X-A"] = "snow\u2603"
+
+
+def test_trusted_pairs_are_not_validated() -> None:
+    headers = Headers._from_trusted([("X-A", "a\x0bb")])
+    assert headers["X-A"] == "a\x0bb"
+
+
+# -- Location and Content-Location: any IRI the adapters can convert ------------
+
+URI_HEADER_NAMES = ["Location", "location", "LOCATION", "Content-Location", "content-LOCATION"]
+
+
+@pytest.mark.parametrize("name", URI_HEADER_NAMES)
+@pytest.mark.parametrize(
+    "value",
+    ["/a\x0bb", "http://\u2603.net/", "/caf\u00e9?q=\u2028", "http://ex.com/\x85", "/a b"],
+)
+def test_uri_headers_take_iris_and_store_them_as_given(name: str, value: str) -> None:
+    # Werkzeug stores these and converts them when sending; so does erlen.
+    ours, theirs = Headers(), WerkzeugHeaders()
+    ours[name] = value
+    theirs[name] = value
+    assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("name", URI_HEADER_NAMES)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://ex\x85ample.com/",
+        "http://ex\u2028ample.com/",
+        "http://a..b/",
+        "http://host:99999/",
+        "http://host:port/",
+        "http://[::1/",
+        "/lone\ud800",
+        "/a\r\nSet-Cookie: x=1",
+        "/nul\x00",
+    ],
+)
+def test_uri_headers_refuse_what_cannot_be_converted_at_the_write(name: str, value: str) -> None:
+    headers = Headers([("X-Keep", "1")])
+    with pytest.raises(LocationValueError):
+        headers[name] = value
+    with pytest.raises(LocationValueError):
+        headers.add(name, value)
+    with pytest.raises(LocationValueError):
+        Headers({name: value})
+    assert list(headers) == [("X-Keep", "1")]
+
+
+def test_uri_header_rule_does_not_apply_to_other_names_of_the_same_length() -> None:
+    with pytest.raises(HeaderValueError):
+        Headers()["X-Locate"] = "http://\u2603.net/"
+    assert Headers({"X-Locate": "http://[::1/"})["X-Locate"] == "http://[::1/"

@@ -1,9 +1,10 @@
 """Response headers: an ordered, case-insensitive list of (name, value) pairs.
 
 :class:`Headers` has the API and results of Werkzeug's ``Headers`` but checks
-every write: names must be RFC 9110 tokens and values must not hold CR, LF or
-NUL, so nothing written through it can split a response. A write that fails
-leaves the object as it was.
+every write: names must be RFC 9110 tokens and values may hold only HTAB,
+visible ASCII, space and Latin-1 text (U+00A0-U+00FF), so nothing written
+through it can split a response or fail to encode on the wire. A write that
+fails leaves the object as it was.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, Union, overload
 
-from erlen.errors import ArgumentTypeError, HeaderValueError, describe
+from erlen.errors import ArgumentTypeError, HeaderValueError, LocationValueError, describe
+from erlen.http.urls import iri_to_uri
 
-__all__ = ["Headers", "dump_options", "validate_header_name", "validate_header_value"]
+__all__ = [
+    "Headers",
+    "dump_options",
+    "find_unsafe_char",
+    "validate_header_name",
+    "validate_header_value",
+]
 
 T = TypeVar("T")
 
@@ -35,7 +43,14 @@ _TOKEN_CHARS = frozenset(
 _valid_names: set[str] = set()
 _VALID_NAMES_LIMIT = 512
 
-_FORBIDDEN_VALUE_CHARS = (("\r", "CR (\\r)"), ("\n", "LF (\\n)"), ("\0", "NUL (\\0)"))
+# RFC 9110 field-value: HTAB, SP, VCHAR and obs-text (0x80-0xFF). Every other
+# control (C0 but HTAB, DEL, C1 such as NEL) is a line break to some parser, and
+# anything above U+00FF cannot be encoded as Latin-1 on the wire.
+_find_unsafe_value_char = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|[^\x00-\xff]").search
+# Sent through iri_to_uri by the adapters (as Werkzeug does), so any IRI is
+# fine here, but one iri_to_uri cannot convert must fail at the write.
+_URI_HEADERS = frozenset(("location", "content-location"))
+_CHAR_LABELS = {"\r": "CR (\\r)", "\n": "LF (\\n)", "\0": "NUL (\\0)"}
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 # as Werkzeug: only these repeat a header (a frozenset goes through str())
 _MULTI_VALUE_TYPES = (list, tuple, set)
@@ -84,15 +99,46 @@ def validate_header_value(name: str, value: object) -> str:
         text = str(value)
         if text.__class__ is not str:
             text = str.__str__(text)
-    # PERF: three substring scans beat a regex search on short values.
-    if "\r" in text or "\n" in text or "\0" in text:
-        for char, label in _FORBIDDEN_VALUE_CHARS:
-            if char in text:
-                raise HeaderValueError(
-                    f"header {name!r} value {describe(text)} contains {label},"
-                    " which could split the response"
-                )
+    # PERF: only names as long as "Location" or "Content-Location" are lowered.
+    if (len(name) == 8 or len(name) == 16) and name.lower() in _URI_HEADERS:
+        _check_uri_value(name, text)
+        return text
+    # PERF: almost every value is printable ASCII; two C-level scans prove it
+    # safe (isprintable() is False for HTAB, so tabs take the regex path).
+    if not (text.isascii() and text.isprintable()):
+        bad = find_unsafe_char(text)
+        if bad is not None:
+            raise HeaderValueError(
+                f"header {name!r} value {describe(text)} contains {bad},"
+                " which could split the response or cannot be sent as Latin-1"
+            )
     return text
+
+
+def _check_uri_value(name: str, text: str) -> None:
+    try:
+        iri_to_uri(text)
+    except LocationValueError:
+        raise
+    except ValueError as error:
+        # urlsplit's own errors ("Invalid IPv6 URL") are not ours; name the header.
+        raise LocationValueError(
+            f"header {name!r} value {describe(text)} is not a valid URL: {error}"
+        ) from None
+
+
+def find_unsafe_char(text: str) -> str | None:
+    """Name the first character of ``text`` that may not be sent in a header, or None.
+
+    Allowed: HTAB, space, visible ASCII and U+00A0-U+00FF. The name is ``CR
+    (\\r)``, ``LF (\\n)``, ``NUL (\\0)`` or the code point (``U+2028``).
+    """
+    bad = _find_unsafe_value_char(text)
+    if bad is None:
+        return None
+    char = bad.group()
+    label = _CHAR_LABELS.get(char)
+    return label if label is not None else f"U+{ord(char):04X}"
 
 
 def _quote_option(value: object) -> str:
