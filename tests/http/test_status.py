@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from http import HTTPStatus
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from werkzeug.http import HTTP_STATUS_CODES as WERKZEUG_STATUS_CODES
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -99,7 +99,7 @@ def test_int_result_is_cached() -> None:
 @given(
     code=st.integers(100, 999),
     phrase=st.text(
-        st.characters(exclude_characters="\r\n\x00", codec="utf-8"),
+        st.characters(max_codepoint=0xFF, exclude_categories=["Cc"], include_characters="\t"),
         max_size=30,
     ),
 )
@@ -119,6 +119,8 @@ def test_property_accepted_strings_match_werkzeug_and_are_safe(value: str) -> No
     assert 100 <= code <= 999
     assert line[:3] == str(code)
     assert not {"\r", "\n", "\0"} & set(line)
+    line.encode("latin-1")
+    assert all(char == "\t" or unicodedata.category(char) != "Cc" for char in line)
 
 
 BAD_STATUS_VALUES = [
@@ -196,6 +198,15 @@ def test_wrong_type_raises_argument_type_error(value: object) -> None:
         (1000, (1000, "1000 UNKNOWN")),
         (0, (0, "0 UNKNOWN")),
         ("200 OK\r\n", (200, "200 OK")),
+        # every control but HTAB, and text Latin-1 cannot encode, inside the phrase
+        ("200 O\x0bK", (200, "200 O\x0bK")),
+        ("200 O\x0cK", (200, "200 O\x0cK")),
+        ("200 O\x1cK", (200, "200 O\x1cK")),
+        ("200 O\x7fK", (200, "200 O\x7fK")),
+        ("200 O\x85K", (200, "200 O\x85K")),
+        ("200 O\u2028K", (200, "200 O\u2028K")),
+        ("200 O\u2029K", (200, "200 O\u2029K")),
+        ("200 \u2603", (200, "200 \u2603")),
     ],
 )
 def test_stricter_than_werkzeug(value: int | str, werkzeug_result: tuple[int, str]) -> None:
@@ -229,3 +240,15 @@ def test_str_subclass_is_parsed_by_its_text() -> None:
     with pytest.raises(StatusCodeError):
         parse_status(Sneaky("200 OK\r\nX: y"))
     assert parse_status(Sneaky(" 201 Made ")) == (201, "201 Made")
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [("200 O\x0bK", "U+000B"), ("404 N\x85F", "U+0085"), ("200 a\u2028b", "U+2028"),
+     ("200 a\x01", "U+0001"), ("200 snow\u2603man", "U+2603")],
+)  # fmt: skip
+def test_unsendable_reason_phrase_error_names_the_character(value: str, label: str) -> None:
+    with pytest.raises(StatusCodeError) as info:
+        parse_status(value)
+    assert label in str(info.value)
+    assert repr(value) in str(info.value)

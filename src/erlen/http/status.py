@@ -2,8 +2,9 @@
 
 :func:`parse_status` turns what a view or ``Response(status=...)`` gives into
 ``(code, "code REASON")`` exactly as Werkzeug does for every valid status, and
-refuses what Werkzeug would put on the wire broken (CR/LF/NUL, codes outside
-100-999, numbers ``int()`` reads but HTTP does not, such as ``"2_00"``).
+refuses what Werkzeug would put on the wire broken (control characters other
+than HTAB, text Latin-1 cannot encode, codes outside 100-999, numbers
+``int()`` reads but HTTP does not, such as ``"2_00"``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from erlen.errors import ArgumentTypeError, StatusCodeError, describe
+from erlen.http.headers import find_unsafe_char
 
 if TYPE_CHECKING:
     from http import HTTPStatus
@@ -132,6 +134,16 @@ def _parse_status_slow(value: object) -> tuple[int, str]:
             f"status {describe(value)} contains CR, LF or NUL, which could split the response"
         )
     text = text.strip()
+    # The reason phrase obeys the header value rule (RFC 9110: HTAB, SP, VCHAR,
+    # obs-text): other controls are line breaks to some parsers, and the status
+    # line is sent as Latin-1. Whitespace strip() removed never reaches the wire.
+    if not (text.isascii() and text.isprintable()):
+        bad = find_unsafe_char(text)
+        if bad is not None:
+            raise StatusCodeError(
+                f"status {describe(value)} contains {bad},"
+                " which could split the response or cannot be sent as Latin-1"
+            )
     if not text:
         raise StatusCodeError(f"status {describe(value)} is empty")
     code_text, space, _ = text.partition(" ")
