@@ -10,10 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from werkzeug.http import dump_cookie as werkzeug_dump_cookie
-from werkzeug.http import parse_cookie as werkzeug_parse_cookie
+from hypothesis import given, settings, strategies as st
+from werkzeug.http import dump_cookie as werkzeug_dump_cookie, parse_cookie as werkzeug_parse_cookie
 
 from erlen.errors import ArgumentTypeError, CookieValueError
 from erlen.http.cookies import dump_cookie, parse_cookie
@@ -277,6 +275,8 @@ def test_dump_cookie_output_never_holds_control_characters(
     except CookieValueError:
         return
     assert CONTROL.search(header) is None
+    # quoted value, percent-encoded path, IDNA domain, checked expires: all ASCII
+    assert header.isascii(), header
     assert header.split("; ")[0].count("=") >= 1
 
 
@@ -310,17 +310,19 @@ def test_size_warning_at_the_boundary() -> None:
 
 
 BAD_CHARS = ["\r", "\n", "\x00", "\r\nSet-Cookie: evil=1"]
+# A str expires is sent verbatim: Werkzeug passes all of these to the wire.
+EXPIRES_NOT_VISIBLE_ASCII = ["\t", "\x7f", "\x0b", "\x85", "\x9f", "\u00e9", "\u00a0", "\u2028"]
 BAD_INPUT: list[tuple[dict[str, Any], type[Exception]]] = [
     *(({"key": f"a{bad}b"}, CookieValueError) for bad in BAD_CHARS),
     *(({"value": f"a{bad}b"}, CookieValueError) for bad in BAD_CHARS),
     *(({"path": f"/a{bad}b"}, CookieValueError) for bad in [*BAD_CHARS, ";", "; Domain=evil"]),
     *(
         ({"domain": f"a{bad}b.com"}, CookieValueError)
-        for bad in [*BAD_CHARS, ";", "; Secure", "\t", "\x7f", "\x1f"]
+        for bad in [*BAD_CHARS, ";", "; Secure", "\t", "\x7f", "\x1f", "\x85", "\u2028", "\u2029"]
     ),
     *(
         ({"expires": f"Wed{bad}"}, CookieValueError)
-        for bad in [*BAD_CHARS, ";", "; Domain=evil", "\t", "\x7f"]
+        for bad in [*BAD_CHARS, ";", "; Domain=evil", *EXPIRES_NOT_VISIBLE_ASCII]
     ),
     *(
         ({"key": key}, CookieValueError)
@@ -576,3 +578,11 @@ def test_parse_cookie_hostile_100kb_header(header: str) -> None:
         assert len(pairs) == 20_000
     if header.startswith('a="\\101'):
         assert pairs == [("a", "A" * 25_000)]
+
+
+@pytest.mark.parametrize("bad", EXPIRES_NOT_VISIBLE_ASCII)
+def test_string_expires_werkzeug_sends_raw_is_refused(bad: str) -> None:
+    """Deliberate difference: Werkzeug copies a str expires into the header unchecked."""
+    assert f"Expires=Wed{bad};" in werkzeug_dump_cookie("k", "v", expires=f"Wed{bad}")
+    with pytest.raises(CookieValueError, match="expires"):
+        dump_cookie("k", "v", expires=f"Wed{bad}")

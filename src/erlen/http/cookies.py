@@ -5,7 +5,8 @@ for every input it accepts, and refuses (with
 :class:`~erlen.errors.CookieValueError` or
 :class:`~erlen.errors.ArgumentTypeError`) input that Werkzeug would pass on
 to the wire: keys that are not RFC 6265 tokens, CR, LF or NUL anywhere,
-control characters or ``;`` in raw attributes, unknown SameSite values.
+control characters or ``;`` in a domain, anything but visible ASCII and space
+in a string ``expires``, unknown SameSite values.
 
 Values that are not plain cookie-octets are sent as a quoted string: ``"``
 and ``\\`` get a backslash, and the UTF-8 bytes of control characters, ``,``,
@@ -57,8 +58,11 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NEEDS_QUOTES = re.compile(r"[^\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]")
 _FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
 _FORBIDDEN_IN_PATH = re.compile(r"[\r\n\x00;]")
-# Domain and a string Expires go out verbatim, so no control characters at all.
-_FORBIDDEN_IN_RAW_ATTRIBUTE = re.compile(r"[\x00-\x1f\x7f;]")
+# A string Expires goes out verbatim: visible ASCII and space only, no ';'.
+_FORBIDDEN_IN_EXPIRES = re.compile(r"[^\x20-\x3a\x3c-\x7e]")
+# A Domain is IDNA-encoded, so non-ASCII letters are fine, but no control
+# character (C0, DEL, C1), line separator or ';'.
+_FORBIDDEN_IN_DOMAIN = re.compile(r"[\x00-\x1f\x7f-\x9f;\u2028\u2029]")
 _PATH_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9_.\-~%!$&'()*+,/:=@]")
 _PATH_SAFE = "%!$&'()*+,/:=@"
 
@@ -120,9 +124,10 @@ def _encode_domain(domain: str) -> str:
 
 def _expires_text(expires: object) -> str:
     if isinstance(expires, str):
-        if _FORBIDDEN_IN_RAW_ATTRIBUTE.search(expires) is not None:
+        if _FORBIDDEN_IN_EXPIRES.search(expires) is not None:
             raise CookieValueError(
-                f"cookie expires must not contain control characters or ';': {describe(expires)}"
+                "cookie expires must be visible ASCII without ';' (no control or"
+                f" non-ASCII characters): {describe(expires)}"
             )
         return expires
     if isinstance(expires, bool) or not isinstance(expires, (datetime, date, int, float)):
@@ -171,7 +176,7 @@ def dump_cookie(
     if domain is not None:
         if not isinstance(domain, str):
             raise ArgumentTypeError(f"cookie domain must be str, got {describe(domain)}")
-        if _FORBIDDEN_IN_RAW_ATTRIBUTE.search(domain) is not None:
+        if _FORBIDDEN_IN_DOMAIN.search(domain) is not None:
             raise CookieValueError(
                 f"cookie domain must not contain control characters or ';': {describe(domain)}"
             )
