@@ -378,13 +378,12 @@ async def _dispatch_async(
     assert request is not None
     try:
         try:
-            length = request.content_length
-            if not body.complete and length != 0:
+            if not body.complete and request.content_length != 0:
                 # Sync accessors (get_json, form) must not block the loop: buffer
                 # the body first (HTTP/2 may send one without a length), stopping
                 # just past the limit so Request answers 413.
                 limit = request.max_content_length
-                if limit is None or (length or 0) <= limit:
+                if limit is None or (request.content_length or 0) <= limit:
                     await body.receive_all(limit)
             rv = None
             for hook in app.before_request_funcs.get(None, ()):

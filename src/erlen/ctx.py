@@ -47,6 +47,10 @@ class _AppGlobals:
         return f"<erlen.g of {_cv_context.get().app.import_name!r}>"
 
 
+# PERF: shared empty list until after_this_request adds the first function.
+_NO_FUNCTIONS: list[Any] = []
+
+
 class Context:
     """What one request (or one ``app.app_context()`` block) can see."""
 
@@ -57,7 +61,7 @@ class Context:
         self.request = request
         # PERF: most requests never touch ``g``; it is made on first use.
         self._g: _AppGlobals | None = None
-        self.after_request_functions: list[Callable[[Response], Response]] = []
+        self.after_request_functions: list[Callable[[Response], Response]] = _NO_FUNCTIONS
         # How many holders keep the context alive (the dispatch, a
         # stream_with_context body, a ``with`` block): teardown runs at zero.
         self.depth = 0
@@ -174,6 +178,8 @@ def after_this_request(function: Callable[[Response], Response]) -> Callable[[Re
     context = _cv_context.get(None)
     if context is None or context.request is None:
         raise RuntimeError("'after_this_request' can only be used while a request is handled.")
+    if context.after_request_functions is _NO_FUNCTIONS:
+        context.after_request_functions = []
     context.after_request_functions.append(function)
     return function
 
