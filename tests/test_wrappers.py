@@ -339,6 +339,37 @@ def test_on_json_loading_failed_is_overridable() -> None:
     assert Lenient(environ.get_environ()).get_json() == {"failed": True}
 
 
+DEEP_JSON = [b"[" * 100_000, b'{"a":' * 50_000, b"[" * 5_000 + b"]" * 5_000]
+
+
+@pytest.mark.parametrize("body", DEEP_JSON, ids=["open-arrays", "open-objects", "deep-valid"])
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(body: bytes) -> None:
+    # Deliberate difference: Flask lets the RecursionError escape (a 500).
+    environ = EnvironBuilder("/", method="POST", data=body, content_type="application/json")
+    with pytest.raises(BadRequest) as caught:
+        Request(environ.get_environ()).get_json()
+    assert isinstance(caught.value.__cause__, BadRequest)
+    assert "nested too deeply" in str(caught.value.__cause__.description)
+    assert Request(environ.get_environ()).get_json(silent=True) is None
+
+
+def test_deeply_nested_json_reaches_on_json_loading_failed_as_a_value_error() -> None:
+    seen: list[Any] = []
+
+    class Recording(Request):
+        def on_json_loading_failed(self, e: ValueError | None) -> Any:
+            seen.append(e)
+            return "handled"
+
+    environ = EnvironBuilder("/", method="POST", data=DEEP_JSON[0], content_type="application/json")
+    request = Recording(environ.get_environ())
+    assert request.get_json() == "handled"
+    assert request.get_json() == "handled"  # cached: the hook ran once
+    assert len(seen) == 1
+    assert isinstance(seen[0], ValueError)
+    assert isinstance(seen[0].__cause__, RecursionError)
+
+
 def test_json_uses_the_json_module_at_call_time() -> None:
     class Provider:
         @staticmethod

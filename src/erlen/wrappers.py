@@ -310,6 +310,13 @@ def _http_error(name: str, description: str | None = None) -> Exception:
     return error
 
 
+def _nested_too_deeply(error: RecursionError) -> ValueError:
+    # on_json_loading_failed takes a ValueError (as in Flask); keep the cause.
+    converted = ValueError(f"JSON is nested too deeply to decode ({error})")
+    converted.__cause__ = error
+    return converted
+
+
 class _BoundedInput(io.RawIOBase):
     """Reads the body from ``wsgi.input`` without going past ``limit`` bytes.
 
@@ -1045,7 +1052,10 @@ class Request:
         data = self.get_data(cache=cache)
         try:
             value = self.json_module.loads(data)
-        except ValueError as error:
+        except (ValueError, RecursionError) as caught:
+            # Deeply nested JSON exhausts the decoder's recursion limit: that
+            # is bad input (400), not a server error (Flask gives a 500 here).
+            error = caught if isinstance(caught, ValueError) else _nested_too_deeply(caught)
             if silent:
                 if cache:
                     self._cached_json = (self._cached_json[0], None)

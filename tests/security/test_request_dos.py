@@ -18,12 +18,6 @@ import erlen
 from tests.security.wire import serve_both
 from tests.support import build_environ
 
-RECURSION_BUG = (
-    "wrappers.py Request.get_json only turns ValueError into a 400; deeply nested JSON"
-    " raises RecursionError from json.loads and becomes a 500 (Flask has the same bug);"
-    " catch RecursionError there (or in erlen.json.loads) and answer 400"
-)
-
 MULTIPART = "multipart/form-data; boundary=B"
 JSON = "application/json"
 
@@ -115,14 +109,14 @@ def test_dos_pathological_query_strings(query: str, count: int) -> None:
         pytest.param("[" * 5_000 + "]" * 5_000, id="5k-deep-valid"),
     ],
 )
-@pytest.mark.xfail(strict=True, reason=RECURSION_BUG)
 def test_dos_deeply_nested_json_is_400_not_500(body: str, caplog: Any) -> None:
     results = _within(20, lambda: serve_both(APP, "/json", "POST", data=body, content_type=JSON))
     for result in results.values():
         assert result.status_code == 400
 
 
-def test_dos_deeply_nested_json_flask_has_the_same_500(caplog: Any) -> None:
+def test_dos_deeply_nested_json_flask_gives_500(caplog: Any) -> None:
+    """Deliberate difference: Flask lets RecursionError escape; erlen answers 400."""
     app = flask.Flask("dos")
     app.add_url_rule("/json", "j", lambda: str(flask.request.get_json()), methods=["POST"])
     response = app.test_client().post("/json", data="[" * 100_000, content_type="application/json")
