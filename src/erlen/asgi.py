@@ -81,7 +81,7 @@ class ASGIInput:
 
     __slots__ = ("_buffer", "_loop", "_receive", "complete", "disconnected")
 
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
         self._receive = receive
         self._loop = loop
         self._buffer = bytearray()
@@ -123,7 +123,7 @@ class ASGIInput:
                 running = asyncio.get_running_loop()
             except RuntimeError:
                 running = None
-            if running is self._loop:
+            if self._loop is None or running is self._loop:
                 raise RuntimeError(
                     "The request body was not received yet and cannot be read from the"
                     " event loop thread without blocking it. This happens only in async"
@@ -161,6 +161,16 @@ class ASGIInput:
             if not line:
                 return
             yield line
+
+
+async def _never_receive() -> Message:
+    raise ASGIProtocolError("a request without a body has nothing to receive")
+
+
+#: The ``wsgi.input`` of every bodiless request: complete and empty, so reads
+#: return ``b""`` and nothing is ever received through it.
+_NO_BODY = ASGIInput(_never_receive, None)
+_NO_BODY.complete = True
 
 
 # raw ASGI header name -> environ key; names repeat across requests, so the
@@ -326,16 +336,17 @@ def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | 
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
-    body = ASGIInput(receive, asyncio.get_running_loop())
-    environ = build_environ(scope, body)
+    environ = build_environ(scope, _NO_BODY)
     if (
-        environ.get("CONTENT_LENGTH", "0") == "0"
-        and "HTTP_TRANSFER_ENCODING" not in environ
-        and environ["SERVER_PROTOCOL"] < "HTTP/2"
+        environ.get("CONTENT_LENGTH", "0") != "0"
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or environ["SERVER_PROTOCOL"] >= "HTTP/2"
     ):
+        body = environ["wsgi.input"] = ASGIInput(receive, asyncio.get_running_loop())
+    else:
         # HTTP/1.x without Content-Length or Transfer-Encoding has no body
-        # (RFC 9112 6.3); nothing has to be received before the view runs.
-        body.complete = True
+        # (RFC 9112 6.3): nothing is received, and an empty input is shared.
+        body = _NO_BODY
     context = app._make_context(environ)
     context.depth = 1
     token = _cv_context.set(context)
