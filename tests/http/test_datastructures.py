@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from werkzeug import datastructures as wds
 
 from erlen.exceptions import BadRequest
@@ -45,7 +44,15 @@ def view(d: Any) -> tuple[Any, ...]:
         d.to_dict(flat=False),
         len(d),
         repr(d).split("(", 1)[1],
+        *conversions(d),
     )
+
+
+def conversions(d: Any) -> tuple[Any, ...]:
+    """The dict protocol as CPython runs it on a dict subclass: first values, like Werkzeug."""
+    updated: dict[Any, Any] = {"keep": 0}
+    updated.update(d)
+    return (dict(d), {**d}, dict(**d), updated, list(d), list(iter(d)), sorted(d))
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=range(len(SOURCES)))
@@ -162,6 +169,45 @@ def test_iter_multi_items_matches_werkzeug() -> None:
 
 
 pairs = st.lists(st.tuples(st.sampled_from("abc"), st.text(max_size=3)), max_size=10)
+
+
+CONVERSION_CLASSES = [
+    (MultiDict, wds.MultiDict),
+    (ImmutableMultiDict, wds.ImmutableMultiDict),
+    (
+        lambda s: CombinedMultiDict([MultiDict(s)]),
+        lambda s: wds.CombinedMultiDict([wds.MultiDict(s)]),
+    ),
+]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=range(len(SOURCES)))
+@pytest.mark.parametrize(
+    ("mine", "theirs"), CONVERSION_CLASSES, ids=["md", "immutable", "combined"]
+)
+def test_dict_conversion_gives_first_values_like_werkzeug(
+    source: Any, mine: Any, theirs: Any
+) -> None:
+    ours = conversions(mine(source))
+    assert ours == conversions(theirs(source))
+    for converted in ours[:4]:
+        assert not any(isinstance(value, list) for value in converted.values())
+
+
+def test_dict_conversion_of_request_form_shape() -> None:
+    form = ImmutableMultiDict([("a", "1"), ("a", "2"), ("b", "3")])
+    assert dict(form) == {**form} == {"a": "1", "b": "3"}
+    # the storage is untouched: every value is still there
+    assert form.getlist("a") == ["1", "2"]
+    assert form.to_dict(flat=False) == {"a": ["1", "2"], "b": ["3"]}
+
+
+def test_dict_conversion_of_a_subclass_uses_its_getitem() -> None:
+    class Upper(MultiDict[str, str]):
+        def __getitem__(self, key: str) -> str:
+            return super().__getitem__(key).upper()
+
+    assert dict(Upper([("a", "x"), ("a", "y")])) == {"a": "X"}
 
 
 @given(pairs)

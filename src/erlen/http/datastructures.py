@@ -158,6 +158,13 @@ class MultiDict(dict[K, list[V]]):
         """Replace all values of ``key`` with ``value``."""
         dict.__setitem__(self, key, [value])
 
+    def __iter__(self) -> Iterator[K]:
+        # Not a no-op: CPython's dict(md), {**md} and dict.update(md) copy a
+        # dict subclass's storage directly (the value lists) unless __iter__ is
+        # overridden; then they use keys() and __getitem__, giving the first
+        # values as Werkzeug does. get/__getitem__ stay untouched.
+        return dict.__iter__(self)
+
     def add(self, key: K, value: V) -> None:
         """Append ``value`` to the values of ``key``."""
         values = dict.get(self, key)
