@@ -24,7 +24,7 @@ from erlen.errors import (
     HeaderValueError,
     describe,
 )
-from erlen.http.headers import Headers, validate_header_value
+from erlen.http.headers import Headers, validate_header_name, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
 from erlen.response_conditional import ResponseConditional
@@ -96,6 +96,23 @@ def _checked_content_type(value: object, from_mimetype: bool) -> str:
     if type(value) is str and len(cache) < _CACHE_LIMIT:
         cache[value] = result
     return result
+
+
+_BODY_HEADERS = frozenset({"content-type", "content-length"})
+
+
+def _plain_header_pairs(headers: dict[Any, Any]) -> list[tuple[str, str]] | None:
+    """Validated pairs for a dict of str names and str values, else None.
+
+    None sends the caller to the general path: list values (repeated headers),
+    non-str values, or a Content-Type/Content-Length that changes the body rules.
+    """
+    pairs = []
+    for name, value in headers.items():
+        if type(name) is not str or type(value) is not str or name.lower() in _BODY_HEADERS:
+            return None
+        pairs.append((validate_header_name(name), validate_header_value(name, value)))
+    return pairs
 
 
 def _as_body_bytes(value: object) -> bytes:
@@ -260,25 +277,26 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         direct_passthrough: bool = False,
     ) -> None:
         if (
-            headers is None
-            and content_type is None
+            content_type is None
             and (type(response) is str or type(response) is bytes)
             and self._plain_set_data
             and self.automatically_set_content_length
+            and (headers is None or type(headers) is dict)
         ):
             # PERF: the most common response, a str or bytes body with at most a
-            # mimetype and a status, built without the general path's branches.
-            if mimetype is None:
-                mimetype = self.default_mimetype
-            if mimetype is not None:
-                content = _checked_content_type(mimetype, True)
+            # mimetype, a status and a dict of plain extra headers, built without
+            # the general path's branches (same header order as that path).
+            fast_mimetype = self.default_mimetype if mimetype is None else mimetype
+            pairs = [] if headers is None else _plain_header_pairs(headers)
+            if fast_mimetype is not None and pairs is not None:
+                content = _checked_content_type(fast_mimetype, True)
                 self._status, self._status_code = _clean_status(
                     self.default_status if status is None else status
                 )
                 data = response.encode() if type(response) is str else response
-                self.headers = Headers._from_trusted(
-                    [("Content-Type", content), ("Content-Length", str(len(data)))]
-                )
+                pairs.append(("Content-Type", content))
+                pairs.append(("Content-Length", str(len(data))))
+                self.headers = Headers._from_trusted(pairs)
                 self.response = [data]
                 self.direct_passthrough = direct_passthrough
                 self._on_close = None
