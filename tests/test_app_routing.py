@@ -212,17 +212,6 @@ ERROR_ROWS = {
     ("GET", "/int/" + "9" * 30),
 }
 
-# Werkzeug's RequestRedirect sends Content-Length before Location; erlen's after.
-REDIRECT_HEADER_ORDER = pytest.mark.xfail(
-    strict=True, reason="exceptions.RequestRedirect.get_response: Location before Content-Length"
-)
-REDIRECT_ROWS = {
-    ("GET", "/slash"),
-    ("GET", "/slash?x=1&y=2"),
-    ("GET", "/defaults/1"),
-    ("GET", "/catch/a"),
-}
-
 
 @pytest.fixture(scope="module")
 def twins() -> tuple[Any, Any]:
@@ -231,13 +220,7 @@ def twins() -> tuple[Any, Any]:
     return make_twin_apps(SOURCE)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        pytest.param(*row, marks=REDIRECT_HEADER_ORDER) if row in REDIRECT_ROWS else row
-        for row in CASES
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), CASES)
 def test_routing_matches_flask(
     twins: tuple[Any, Any], compare: Callable[..., Any], method: str, path: str
 ) -> None:

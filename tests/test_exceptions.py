@@ -172,6 +172,25 @@ def test_request_redirect_response() -> None:
     assert b'href="/new/?a=1"' in response.data
 
 
+@pytest.mark.parametrize(
+    "new_url",
+    [
+        "/new/?a=1",
+        "http://localhost/slash/?x=1&y=2",
+        "http://localhost/a/<b>/'q'/\"d\"/",
+        "http://localhost/%5Cevil.example/x/",
+        "http://xn--n3h.net/caf%C3%A9/",
+    ],
+)
+def test_request_redirect_response_matches_werkzeug(new_url: str) -> None:
+    # Header order too: Content-Type, Content-Length, then Location.
+    ours = ex.RequestRedirect(new_url).get_response()
+    theirs = WerkzeugRequestRedirect(new_url).get_response()
+    assert ours.status == theirs.status
+    assert ours.headers.to_wsgi_list() == theirs.headers.to_wsgi_list()
+    assert ours.get_data() == theirs.get_data()
+
+
 def test_get_response_matches_werkzeug_status_headers_and_body() -> None:
     for name in ("NotFound", "MethodNotAllowed", "TooManyRequests"):
         kwargs = {"description": "x"}

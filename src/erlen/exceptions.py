@@ -558,18 +558,15 @@ class RequestRedirect(HTTPException):
     def get_response(
         self, environ: WSGIEnvironment | Any | None = None, scope: dict[str, Any] | None = None
     ) -> Response:
-        """A 308 response with ``Location: new_url`` and a short HTML page."""
+        """A 308 response with ``Location: new_url`` and a short HTML page.
+
+        Built by :func:`erlen.helpers.redirect`, as Werkzeug builds it with its
+        ``redirect``: the same page, and Location after Content-Length.
+        """
+        from erlen.helpers import redirect
         from erlen.response import Response
 
-        location = _check_location(self.new_url)
-        shown = _escape(location)
-        body = (
-            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-            "<h1>Redirecting...</h1>\n"
-            f'<p>This page has moved to <a href="{shown}">{shown}</a>.\n'
-        )
-        headers = [_CONTENT_TYPE, ("Location", location)]
-        return Response(body, self.code, headers)
+        return redirect(_check_location(self.new_url), self.code, Response)
 
 
 def _check_location(location: str) -> str:
