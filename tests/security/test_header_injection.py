@@ -21,7 +21,7 @@ import werkzeug.datastructures
 
 import erlen
 from erlen import Response, redirect
-from erlen.errors import ErlenError
+from erlen.errors import ErlenError, LocationValueError
 from tests.security.wire import (
     LINE_BREAKERS,
     app_returning,
@@ -284,3 +284,47 @@ def test_response_splitting_send_file_download_name_and_header(label: str, tmp_p
 
     for result in serve_both(app).values():
         assert_clean_wire(result)
+
+
+BAD_LOCATIONS = [
+    "http://host:99999/",
+    "http://host:port/",
+    "http://[::1/",
+    "http://ex\u2028ample.com/",
+    "http://a..b/",
+    "/lone\ud800",
+]
+
+
+@pytest.mark.parametrize("target", BAD_LOCATIONS)
+def test_unsendable_location_raises_at_the_write_not_at_send(target: str) -> None:
+    """Werkzeug stores these and fails while sending; erlen fails where they are written."""
+    import werkzeug.wrappers
+
+    theirs = werkzeug.wrappers.Response("x")
+    theirs.location = target  # accepted: the error comes only at send time
+    with pytest.raises((ValueError, UnicodeError)):
+        theirs.get_wsgi_headers(
+            {"SERVER_NAME": "x", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+        )
+    writes: list[Callable[[], Any]] = [
+        lambda: setattr(Response("x"), "location", target),
+        lambda: Response("x").headers.__setitem__("Location", target),
+        lambda: Response("x", headers={"location": target}),
+    ]
+    if "\ud800" not in target:
+        # redirect() with a lone surrogate fails earlier, encoding its page (as in Flask)
+        writes.append(lambda: redirect(target))
+    for write in writes:
+        with pytest.raises(LocationValueError):
+            write()
+
+
+def test_valid_location_is_stored_as_given_and_sent_like_flask() -> None:
+    target = "http://\u2603.net/caf\u00e9?q=a b#frag"
+    response = Response("x")
+    response.location = target
+    assert response.location == target
+    assert response.headers["Location"] == target
+    for result in serve_both(app_returning(lambda: redirect(target))).values():
+        assert result.header("Location") == "http://xn--n3h.net/caf%C3%A9?q=a%20b#frag"
