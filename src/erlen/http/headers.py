@@ -497,11 +497,25 @@ class Headers:
     def __setitem__(self, key: slice, value: Iterable[tuple[str, Any]]) -> None: ...
     def __setitem__(self, key: str | int | slice, value: Any) -> None:
         """Like :meth:`set`; an int or slice replaces pairs by position."""
-        if isinstance(key, str):
+        if key.__class__ is str:
+            # PERF: set() inlined for a known name and a printable ASCII value
+            # (Location and Content-Location, 8 and 16 long, take the full check).
+            name: str = key if key in _valid_names else validate_header_name(key)
+            if (
+                value.__class__ is str
+                and value.isascii()
+                and value.isprintable()
+                and len(name) != 8
+                and len(name) != 16
+            ):
+                self._set_trusted(name, value)
+            else:
+                self._set_trusted(name, validate_header_value(name, value))
+        elif isinstance(key, str):
             self.set(key, value)
         elif isinstance(key, int):
-            name, item = _as_pair(value)
-            checked = validate_header_name(name)
+            pair_name, item = _as_pair(value)
+            checked = validate_header_name(pair_name)
             self._list[key] = (checked, validate_header_value(checked, item))
         elif isinstance(key, slice):
             if isinstance(value, (str, bytes)):
