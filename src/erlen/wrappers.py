@@ -23,6 +23,7 @@ from erlen.http.datastructures import (
     bad_request_key_error,
 )
 from erlen.http.query import QUOTE_ERRORS, parse_query
+from erlen.http.urls import decode_host
 
 if TYPE_CHECKING:
     from erlen.http.headers import Headers
@@ -101,24 +102,6 @@ def _decode_escapes(text: str, keep: frozenset[int]) -> str:
     return "".join(out)
 
 
-def _decode_idna(host: str) -> str:
-    try:
-        data = host.encode("ascii")
-    except UnicodeEncodeError:
-        return host
-    try:
-        return data.decode("idna")
-    except UnicodeError:
-        pass
-    labels = []
-    for label in data.split(b"."):
-        try:
-            labels.append(label.decode("idna"))
-        except UnicodeError:
-            labels.append(label.decode("ascii"))
-    return ".".join(labels)
-
-
 def _current_url(
     scheme: str,
     host: str,
@@ -135,7 +118,7 @@ def _current_url(
             if query_string:
                 url += "?" + quote(query_string, safe=_QUERY_SAFE)
     parts = urlsplit(url)
-    netloc = _decode_idna(parts.hostname) if parts.hostname else ""
+    netloc = decode_host(parts.hostname) if parts.hostname else ""
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if parts.port is not None:

@@ -139,7 +139,8 @@ def _unquote_except(pattern: re.Pattern[str], value: str) -> str:
     return "".join(pieces)
 
 
-def _decode_host(host: str) -> str:
+def decode_host(host: str) -> str:
+    """An ASCII host with IDNA labels decoded to Unicode (labels that fail are kept)."""
     try:
         data = host.encode("ascii")
     except UnicodeEncodeError:
@@ -160,7 +161,7 @@ def _decode_host(host: str) -> str:
 def uri_to_iri(uri: str) -> str:
     """Decode a URI's valid UTF-8 escapes and Punycode host; reserved escapes stay."""
     parts = urlsplit(uri)
-    netloc = _decode_host(parts.hostname) if parts.hostname else ""
+    netloc = decode_host(parts.hostname) if parts.hostname else ""
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if parts.port is not None:
