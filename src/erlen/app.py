@@ -702,17 +702,21 @@ class Erlen:
 
     def handle_exception(self, error: Exception) -> Response:
         """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        server_error: Any = self._server_error(error)
+        handler = self._find_error_handler(server_error)
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def _server_error(self, error: Exception) -> InternalServerError:
+        """Re-raise ``error`` when exceptions propagate; else log it and wrap it in a 500."""
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
         if propagate:
             raise error
         self.log_exception(error)
-        server_error: Any = InternalServerError(original_exception=error)
-        handler = self._find_error_handler(server_error)
-        if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+        return InternalServerError(original_exception=error)
 
     def log_exception(self, error: BaseException) -> None:
         """Log an unhandled error with the request's path and method."""

@@ -465,15 +465,7 @@ async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False)
 
 
 async def _handle_exception_async(app: Erlen, error: Exception) -> Response:
-    from erlen.exceptions import InternalServerError
-
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        propagate = app.testing or app.debug
-    if propagate:
-        raise error
-    app.log_exception(error)
-    server_error: Any = InternalServerError(original_exception=error)
+    server_error: Any = app._server_error(error)
     handler = app._find_error_handler(server_error)
     if handler is not None:
         server_error = await _call(handler, server_error)
