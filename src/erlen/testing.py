@@ -970,6 +970,15 @@ class _ASGIExchange:
             self._advance()
         return self.chunks.popleft()
 
+    def __del__(self) -> None:
+        # A streamed test response that was never read nor closed: hang up now,
+        # as a client that drops the connection would, rather than leak the task.
+        if not self.closed:
+            try:
+                self.close()
+            except BaseException:
+                pass
+
     def close(self) -> None:
         """Hang up if the body is unfinished, let the app return, close the loop.
 
@@ -991,6 +1000,13 @@ class _ASGIExchange:
                 if not task.done():
                     task.cancel()
                     loop.run_until_complete(asyncio.wait({task}))
+            # As asyncio.run does: finish tasks the app left behind (a cancelled
+            # disconnect watcher, say) before the loop goes away.
+            leftovers = asyncio.all_tasks(loop)
+            for leftover in leftovers:
+                leftover.cancel()
+            if leftovers:
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
