@@ -404,6 +404,30 @@ def respond(
     response: Response, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve ``response`` as a WSGI application."""
+    source: Any = response.response
+    if (
+        type(source) is list
+        and len(source) == 1
+        and type(source[0]) is bytes
+        and not response._on_close
+        and response._status_code >= 200
+        and response._status_code not in (204, 304)
+        and environ.get("REQUEST_METHOD") != "HEAD"
+    ):
+        # PERF: one bytes item with its Content-Length and no Location to
+        # convert (what a Response made from a str is) goes out as it is.
+        pairs = response.headers._list
+        has_length = False
+        for name, _ in pairs:
+            watched = _WATCHED.get(name.lower())
+            if watched == 2:
+                has_length = True
+            elif watched is not None:
+                break
+        else:
+            if has_length:
+                start_response(response._status, list(pairs))
+                return source
     headers = wsgi_header_list(response, environ)
     body = app_iter(response, environ)
     start_response(response._status, headers)
