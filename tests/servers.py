@@ -190,3 +190,16 @@ def server_fixture(app: str, kinds: tuple[str, ...] = SERVER_KINDS) -> Any:
             yield Served(request.param, url)
 
     return served
+
+
+def wait_for_record(path: Path, timeout: float = 5.0) -> str:
+    """The text a served app wrote to ``path`` (its generator's outcome), once it is there."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not written within {timeout} s")
+        time.sleep(0.02)
+    # The file may be seen between its creation and its write.
+    while not (text := path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return text

@@ -19,7 +19,6 @@ from __future__ import annotations
 import codecs
 import re
 import textwrap
-import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import SERVER_KINDS, Served, running_server
+from tests.servers import SERVER_KINDS, Served, running_server, wait_for_record
 
 SSE_APP = textwrap.dedent(
     """
@@ -309,18 +308,6 @@ def served(
 def client(served: Served) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=served.url, timeout=10) as session:
         yield session
-
-
-def wait_for_record(path: Path, timeout: float = 5.0) -> str:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path.name} was not written within {timeout} s")
-        time.sleep(0.02)
-    # The file may be seen between its creation and its write.
-    while not (text := path.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return text
 
 
 def check_stream_headers(response: httpx.Response) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import socket
 import textwrap
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import Served, running_server
+from tests.servers import Served, running_server, wait_for_record
 
 STREAM_KINDS = ("gunicorn", "erlen-uvicorn", "erlen-hypercorn")
 MAX_CONTENT_LENGTH = 1024
@@ -178,18 +177,6 @@ def read_until(chunks: Iterator[bytes], expected: bytes) -> bytes:
     while len(received) < len(expected):
         received += next(chunks)
     return received
-
-
-def wait_for_record(path: Path, timeout: float = 5.0) -> str:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path.name} was not written within {timeout} s")
-        time.sleep(0.02)
-    # The file may be seen between its creation and its write.
-    while not (text := path.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return text
 
 
 def check_incremental(client: httpx.Client, signals: Path, route: str, query: str = "") -> None:
