@@ -547,13 +547,7 @@ class Erlen:
             ):
                 rv = self.dispatch_request()
             else:
-                endpoint = rule.endpoint
-                view = self.view_functions[endpoint]
-                cached = self._sync_views.get(endpoint)
-                if cached is None or cached[0] is not view:
-                    cached = (view, self.ensure_sync(view))
-                    self._sync_views[endpoint] = cached
-                rv = cached[1](**request.view_args)  # type: ignore[arg-type]
+                rv = self._sync_view(rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
         except Exception as exception:
             rv = self.handle_user_exception(exception)
         response = self.make_response(rv)
@@ -585,12 +579,16 @@ class Erlen:
         assert rule is not None
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
-        view = self.view_functions[rule.endpoint]
-        cached = self._sync_views.get(rule.endpoint)
+        return self._sync_view(rule.endpoint)(**(request.view_args or {}))
+
+    def _sync_view(self, endpoint: str) -> Callable[..., Any]:
+        """The endpoint's view, callable from sync code (cached per view function)."""
+        view = self.view_functions[endpoint]
+        cached = self._sync_views.get(endpoint)
         if cached is None or cached[0] is not view:
             cached = (view, self.ensure_sync(view))
-            self._sync_views[rule.endpoint] = cached
-        return cached[1](**(request.view_args or {}))
+            self._sync_views[endpoint] = cached
+        return cached[1]
 
     def raise_routing_exception(self, request: Request) -> NoReturn:
         """Raise the error routing stored on the request (404, 405, or a redirect)."""

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from erlen.errors import HeaderValueError, LocationValueError, describe
+from erlen.http.html import escape_html
 from erlen.http.status import HTTP_STATUS_CODES
 
 if TYPE_CHECKING:
@@ -75,18 +76,6 @@ _CONTENT_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _UNSAFE = ("\r", "\n", "\0")
 
 
-def _escape(text: str) -> str:
-    # PERF: str.translate with a dict maps every character in Python; chained
-    # replace() runs in C, and the usual text has nothing to replace.
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&#34;")
-        .replace("'", "&#39;")
-    )
-
-
 def _header_text(field: str, value: object) -> str:
     """``str(value)``, refused when it would split or end the header line."""
     text = str(value)
@@ -125,13 +114,13 @@ class HTTPException(Exception):
         description = self.description
         if description is None:
             return "<p></p>"
-        return f"<p>{_escape(description).replace(chr(10), '<br>')}</p>"
+        return f"<p>{escape_html(description).replace(chr(10), '<br>')}</p>"
 
     def get_body(
         self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
     ) -> str:
         """The HTML error page."""
-        name = _escape(self.name)
+        name = escape_html(self.name)
         return (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.code} {name}</title>\n"

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from erlen.ctx import _cv_context, current_app_or_none
 from erlen.exceptions import abort
+from erlen.http.html import escape_html
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -20,15 +21,6 @@ _REDIRECT_PAGE = (
     '<a href="{0}">{0}</a>. If not, click the link.\n'
 )
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-# The same entities markupsafe (and so Flask) uses, so redirect pages match byte for byte.
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
-def escape_html(text: str) -> str:
-    """Escape text for HTML content and attribute values."""
-    return text.translate(_HTML_ESCAPES)
 
 
 def _encode_location(location: str) -> str:
