@@ -9,8 +9,7 @@ from pathlib import Path
 
 from bench import report, routes, wire
 from bench.check import check_target
-from bench.endpoints import BY_NAME as ENDPOINTS_BY_NAME
-from bench.endpoints import ENDPOINTS, WIRE_ENDPOINTS
+from bench.endpoints import BY_NAME as ENDPOINTS_BY_NAME, ENDPOINTS, WIRE_ENDPOINTS
 from bench.inprocess import Settings, measure
 from bench.peers import PEERS, Peer, PeerUnavailable, Target, load
 

@@ -618,3 +618,63 @@ def test_subclass_set_data_override_is_used_by_constructor() -> None:
             super().set_data(value.upper())
 
     assert Upper("shout").get_data() == b"SHOUT"
+
+
+# -- headers made lazily ---------------------------------------------------------
+# A str/bytes Response keeps its header pairs as a plain list until someone
+# reads ``.headers``; these tests pin that the list and the object agree.
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"Location": "/a b/ü"},
+        {"location": "/x"},
+        {"Content-Location": "/é"},
+        {"X-One": "1", "Location": "https://example.com/a b"},
+    ],
+)
+def test_extra_location_in_constructor_is_sent_as_werkzeug_sends_it(
+    extra: dict[str, str],
+) -> None:
+    ours = Response("Hello", status=302, headers=extra)
+    theirs = flask.Response("Hello", status=302, headers=extra)
+    assert serve(ours) == serve(theirs)
+
+
+def test_headers_read_after_construction_are_the_sent_ones() -> None:
+    response = Response("Hello", headers={"X-A": "1"})
+    headers = response.headers
+    assert response.headers is headers
+    headers["X-B"] = "2"
+    del headers["X-A"]
+    theirs = flask.Response("Hello", headers={"X-A": "1"})
+    theirs.headers["X-B"] = "2"
+    del theirs.headers["X-A"]
+    assert serve(response) == serve(theirs)
+
+
+def test_sent_header_list_is_a_copy() -> None:
+    response = Response("Hello")
+    seen: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        headers.append(("Server", "mutating"))  # wsgiref's handler may add to the list
+        seen.append(headers)
+
+    list(response(create_environ("/"), start_response))
+    assert ("Server", "mutating") in seen[0]
+    assert "Server" not in response.headers
+
+
+def test_assigned_headers_become_a_checked_headers_object() -> None:
+    response = Response("Hello")
+    response.headers = {"X-A": "1"}  # type: ignore[assignment]
+    assert isinstance(response.headers, ErlenHeaders)
+    assert response.headers["X-A"] == "1"
+    with pytest.raises(HeaderValueError):
+        response.headers = [("X-Bad", "a\r\nSet-Cookie: x=1")]  # type: ignore[assignment]
+    # Werkzeug stores whatever is assigned, even a header block that splits.
+    theirs = flask.Response("Hello")
+    theirs.headers = [("X-Bad", "a\r\nb")]  # type: ignore[assignment]
+    assert theirs.headers == [("X-Bad", "a\r\nb")]

@@ -31,6 +31,7 @@ from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response, is_async_body
 from erlen.routing import Map, Rule
 from erlen.wrappers import Request
+from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
     from erlen.testing import ErlenClient
@@ -50,6 +51,8 @@ _DISPATCH_STEPS = (
     "ensure_sync",
     "handle_user_exception",
 )
+
+_RESPONSE_CALL = Response.__call__
 
 _INVALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the"
@@ -437,16 +440,18 @@ class Erlen:
         # functions use this app's provider (``app.json``) inside the request.
         request = self.request_class(environ)
         try:
-            rule, view_args = self.url_map.match(
-                request.path, request.method, environ.get("QUERY_STRING", "")
+            # The path and method Request.__init__ read from the environ (as
+            # Flask routes on the environ, not on a subclass's properties).
+            request.url_rule, request.view_args = self.url_map.match(
+                request._path, request._method, environ.get("QUERY_STRING", "")
             )
         except HTTPException as error:
             if isinstance(error, RequestRedirect):
                 error.new_url = self._absolute_redirect(request, error.new_url)
+            # The stored error is raised again at dispatch, with a new traceback;
+            # dropping this one breaks a frame/request reference cycle.
+            error.__traceback__ = None
             request.routing_exception = error
-        else:
-            request.url_rule = rule
-            request.view_args = view_args
         if not environ.get("PATH_INFO"):
             # As Werkzeug: an empty path (a mount point without its slash) is
             # redirected to the slash.
@@ -469,6 +474,74 @@ class Erlen:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; ``app(environ, start_response)`` calls this."""
+        if (
+            self._overrides_dispatch
+            or self.before_request_funcs
+            or self.after_request_funcs
+            or self.teardown_request_funcs
+            or self.teardown_appcontext_funcs
+        ):
+            return self._wsgi_app_with_hooks(environ, start_response)
+        # PERF: an app without hooks (the common case, and every benchmark)
+        # takes the same steps with the layers flattened into this frame:
+        # routing, context, view, make_response, send and teardown.
+        context = self._make_context(environ)
+        context.depth = 1
+        request = context.request
+        assert request is not None
+        token = _cv_context.set(context)
+        try:
+            try:
+                try:
+                    rule = request.url_rule
+                    if request.routing_exception is not None or (
+                        rule.provide_automatic_options and request.method == "OPTIONS"
+                    ):
+                        rv = self.dispatch_request()
+                    else:
+                        endpoint = rule.endpoint
+                        cached = self._sync_views.get(endpoint)
+                        view = self.view_functions[endpoint]
+                        if cached is None or cached[0] is not view:
+                            call = self._sync_view(endpoint)
+                        else:
+                            call = cached[1]
+                        rv = call(**request.view_args)  # type: ignore[arg-type]
+                except Exception as exception:
+                    rv = self.handle_user_exception(exception)
+                response = self.make_response(rv)
+                if context.after_request_functions:
+                    try:
+                        response = self.process_response(response)
+                    except Exception:
+                        response.close()
+                        raise
+            except Exception as exception:
+                response = self.handle_exception(exception)
+            try:
+                if type(response).__call__ is _RESPONSE_CALL:
+                    return _wsgi_respond(response, environ, start_response)
+                return response(environ, start_response)
+            except Exception as exception:
+                # The headers could not be built (a bad Location, say): release
+                # the body and answer 500 instead of leaving the server half-told.
+                response.close()
+                return self.handle_exception(exception)(environ, start_response)
+        finally:
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                preserve(_ContextManager(self, context))
+            context.depth -= 1
+            if context.depth == 0:
+                # Nothing registered: only the environ/request cycle and
+                # uploaded files need attention.
+                environ.pop("erlen.request", None)
+                request.close()
+            _cv_context.reset(token)
+
+    def _wsgi_app_with_hooks(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         context = self._make_context(environ)
         context.depth = 1
         token = _cv_context.set(context)
@@ -627,10 +700,16 @@ class Erlen:
         return response
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
+        request = context.request
+        if request is not None:
+            # PERF: the environ and the request refer to each other; breaking
+            # the cycle here frees both by reference counting instead of
+            # leaving them to the cyclic garbage collector.
+            request.environ.pop("erlen.request", None)
         if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
             # PERF: nothing registered; only uploaded files may need closing.
-            if context.request is not None:
-                context.request.close()
+            if request is not None:
+                request.close()
             return
         token = _cv_context.set(context)
         try:
@@ -734,6 +813,13 @@ class Erlen:
         # PERF: the common case (a string or a response) is tested first.
         if type(rv) is str:
             return response_class(rv)
+        if type(rv) is tuple and 2 <= len(rv) <= 3 and type(rv[0]) is str:
+            # PERF: ("body", 201) and ("body", 200, {...}): the constructor takes
+            # the status and headers, as the general path below does for a str.
+            if len(rv) == 3:
+                return response_class(rv[0], status=rv[1], headers=rv[2])
+            if type(rv[1]) is int:
+                return response_class(rv[0], status=rv[1])
         if isinstance(rv, tuple):
             length = len(rv)
             if length == 3:

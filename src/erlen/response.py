@@ -99,20 +99,29 @@ def _checked_content_type(value: object, from_mimetype: bool) -> str:
 
 
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
+# Names whose values the send step rewrites (made URIs): a pending header list
+# never holds them, so it can be sent without looking at it.
+_REWRITTEN_HEADERS = frozenset({"location", "content-location"})
 
 
-def _plain_header_pairs(headers: dict[Any, Any]) -> list[tuple[str, str]] | None:
-    """Validated pairs for a dict of str names and str values, else None.
+def _plain_header_pairs(headers: dict[Any, Any]) -> tuple[list[tuple[str, str]], bool] | None:
+    """Validated pairs for a dict of str names and str values, and whether one is rewritten.
 
     None sends the caller to the general path: list values (repeated headers),
     non-str values, or a Content-Type/Content-Length that changes the body rules.
     """
     pairs = []
+    rewritten = False
     for name, value in headers.items():
-        if type(name) is not str or type(value) is not str or name.lower() in _BODY_HEADERS:
+        if type(name) is not str or type(value) is not str:
             return None
+        lowered = name.lower()
+        if lowered in _BODY_HEADERS:
+            return None
+        if lowered in _REWRITTEN_HEADERS:
+            rewritten = True
         pairs.append((validate_header_name(name), validate_header_value(name, value)))
-    return pairs
+    return pairs, rewritten
 
 
 def _as_body_bytes(value: object) -> bytes:
@@ -225,12 +234,12 @@ class Response(ResponseHeaderProperties, ResponseConditional):
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_headers",
         "_on_close",
         "_status",
         "_status_code",
         "_stream",
         "direct_passthrough",
-        "headers",
         "response",
     )
 
@@ -254,7 +263,9 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         super().__init_subclass__(**kwargs)
         cls._plain_set_data = cls.set_data is Response.set_data
 
-    headers: Headers
+    # A Headers, or (PERF) a pending list of validated pairs that becomes one
+    # on first access: see the ``headers`` property.
+    _headers: Headers | list[tuple[str, str]]
     _on_close: list[Callable[[], Any]] | None
     _stream: ResponseStream | None
     #: The body: a list of bytes, or any iterable or async iterable of str or bytes.
@@ -287,16 +298,19 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             # mimetype, a status and a dict of plain extra headers, built without
             # the general path's branches (same header order as that path).
             fast_mimetype = self.default_mimetype if mimetype is None else mimetype
-            pairs = [] if headers is None else _plain_header_pairs(headers)
-            if fast_mimetype is not None and pairs is not None:
+            extra = ([], False) if headers is None else _plain_header_pairs(headers)
+            if fast_mimetype is not None and extra is not None:
                 content = _checked_content_type(fast_mimetype, True)
                 self._status, self._status_code = _clean_status(
                     self.default_status if status is None else status
                 )
                 data = response.encode() if type(response) is str else response
+                pairs, rewritten = extra
                 pairs.append(("Content-Type", content))
                 pairs.append(("Content-Length", str(len(data))))
-                self.headers = Headers._from_trusted(pairs)
+                # The pending list (no Location, a Content-Length that matches
+                # the body) becomes a Headers object only if someone asks.
+                self._headers = Headers._from_trusted(pairs) if rewritten else pairs
                 self.response = [data]
                 self.direct_passthrough = direct_passthrough
                 self._on_close = None
@@ -331,7 +345,7 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             )
         elif new_type is not None:
             header_obj._set_trusted("Content-Type", new_type)
-        self.headers = header_obj
+        self._headers = header_obj
         self.direct_passthrough = direct_passthrough
         self._on_close = None
         self._stream = None
@@ -365,6 +379,20 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         else:
             body = "streamed" if self.is_streamed else "likely-streamed"
         return f"<{type(self).__name__} {body} [{self._status}]>"
+
+    # Headers
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (a :class:`~erlen.http.headers.Headers`)."""
+        headers = self._headers
+        if type(headers) is list:
+            headers = self._headers = Headers._from_trusted(headers)
+        return headers  # type: ignore[return-value]
+
+    @headers.setter
+    def headers(self, value: Headers | Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        self._headers = value if isinstance(value, Headers) else Headers(value)
 
     # Status
 

@@ -99,23 +99,38 @@ def wsgi_header_list(response: Response, environ: WSGIEnvironment) -> list[tuple
     """The ``(name, value)`` list sent for ``response``: a copy, the response is unchanged."""
     pairs = list(response.headers._list)
     location = content_location = content_length = None
+    # Whether the Location fields are already exactly one "Location: <uri>"
+    # (the usual case), so the list needs no rewriting.
+    location_as_sent = content_location_as_sent = True
     for name, value in pairs:
-        watched = _WATCHED.get(name.lower())
-        if watched is not None:
-            if watched == 0:
-                location = value
-            elif watched == 1:
-                content_location = value
-            else:
-                content_length = value
+        # PERF: only names as long as Location (8), Content-Length (14) or
+        # Content-Location (16) are lowered and looked up.
+        size = len(name)
+        if size == 8 or size == 14 or size == 16:
+            watched = _WATCHED.get(name.lower())
+            if watched is not None:
+                if watched == 0:
+                    location_as_sent = location is None and name == "Location"
+                    location = value
+                elif watched == 1:
+                    content_location_as_sent = (
+                        content_location is None and name == "Content-Location"
+                    )
+                    content_location = value
+                else:
+                    content_length = value
 
     if location is not None:
-        location = iri_to_uri(location)
+        # The last Location wins, as in Werkzeug, sent as a URI.
+        uri = iri_to_uri(location)
         if response.autocorrect_location_header:
-            location = join_location(request_url(environ), location)
-        _replace(pairs, "Location", location)
+            uri = join_location(request_url(environ), uri)
+        if uri != location or not location_as_sent:
+            _replace(pairs, "Location", uri)
     if content_location is not None:
-        _replace(pairs, "Content-Location", iri_to_uri(content_location))
+        uri = iri_to_uri(content_location)
+        if uri != content_location or not content_location_as_sent:
+            _replace(pairs, "Content-Location", uri)
 
     status = response._status_code
     if 100 <= status < 200 or status == 204:
@@ -416,18 +431,17 @@ def respond(
     ):
         # PERF: one bytes item with its Content-Length and no Location to
         # convert (what a Response made from a str is) goes out as it is.
-        pairs = response.headers._list
-        has_length = False
-        for name, _ in pairs:
-            watched = _WATCHED.get(name.lower())
-            if watched == 2:
-                has_length = True
-            elif watched is not None:
-                break
-        else:
-            if has_length:
-                start_response(response._status, list(pairs))
-                return source
+        pending: Any = response._headers
+        if type(pending) is list:
+            # Never looked at since the constructor made it: it has the
+            # Content-Length and no Location (see Response.headers).
+            start_response(response._status, list(pending))
+            return source
+        # Headers changed after construction: the header rules apply, but
+        # the body needs no wrapper (nothing to close, nothing to encode).
+        headers = wsgi_header_list(response, environ)
+        start_response(response._status, headers)
+        return source
     headers = wsgi_header_list(response, environ)
     body = app_iter(response, environ)
     start_response(response._status, headers)

@@ -98,15 +98,35 @@ def iri_to_uri(iri: str) -> str:
         from erlen.errors import ArgumentTypeError
 
         raise ArgumentTypeError(f"Location must be a str, got {describe(iri)}")
-    # PERF: most redirect targets are plain absolute paths, returned as is.
+    # PERF: a response's Location is checked when set and converted when
+    # sent, and apps redirect to the same few targets: results are cached.
+    plain = iri.__class__ is str
+    if plain:
+        cached = _CONVERTED.get(iri)
+        if cached is not None:
+            return cached
+    # Most redirect targets are plain absolute paths, returned as is.
     if _PLAIN_PATH.fullmatch(iri) is not None:
-        return iri
-    _reject_line_breaks(iri)
-    try:
-        return _convert(iri)
-    except UnicodeError:
-        # A lone surrogate cannot be percent-encoded as UTF-8.
-        raise LocationValueError(f"Location is not valid Unicode: {describe(iri)}") from None
+        uri = iri
+    else:
+        _reject_line_breaks(iri)
+        try:
+            uri = _convert(iri)
+        except UnicodeError:
+            # A lone surrogate cannot be percent-encoded as UTF-8.
+            raise LocationValueError(f"Location is not valid Unicode: {describe(iri)}") from None
+    if plain and len(iri) <= _CACHED_LENGTH_LIMIT:
+        if len(_CONVERTED) >= _CACHE_LIMIT:
+            # Bounded: targets built from user input cannot grow it without end.
+            _CONVERTED.clear()
+        _CONVERTED[iri] = uri
+    return uri
+
+
+# iri -> uri for recent conversions (see iri_to_uri).
+_CONVERTED: dict[str, str] = {}
+_CACHE_LIMIT = 1024
+_CACHED_LENGTH_LIMIT = 2048
 
 
 def _requote_error(error: UnicodeError) -> tuple[str, int]:
