@@ -439,11 +439,15 @@ class Erlen:
         # ``request.json_module`` is left to its default, ``erlen.json``, whose
         # functions use this app's provider (``app.json``) inside the request.
         request = self.request_class(environ)
+        return self._route(request, bool(environ.get("PATH_INFO")), environ.get("QUERY_STRING", ""))
+
+    def _route(self, request: Request, has_path: bool, query_string: str) -> Context:
+        """Match ``request`` (its routing attributes are set) and make its context."""
         try:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
             request.url_rule, request.view_args = self.url_map.match(
-                request._path, request._method, environ.get("QUERY_STRING", "")
+                request._path, request._method, query_string
             )
         except HTTPException as error:
             if isinstance(error, RequestRedirect):
@@ -452,11 +456,12 @@ class Erlen:
             # dropping this one breaks a frame/request reference cycle.
             error.__traceback__ = None
             request.routing_exception = error
-        if not environ.get("PATH_INFO"):
+        if not has_path:
             # As Werkzeug: an empty path (a mount point without its slash) is
             # redirected to the slash.
-            query = environ.get("QUERY_STRING")
-            target = self._absolute_redirect(request, "/" + (f"?{query}" if query else ""))
+            target = self._absolute_redirect(
+                request, "/" + (f"?{query_string}" if query_string else "")
+            )
             request.url_rule = None
             request.routing_exception = RequestRedirect(target)
         return Context(self, request)
@@ -535,7 +540,7 @@ class Erlen:
             if context.depth == 0:
                 # Nothing registered: only the environ/request cycle and
                 # uploaded files need attention.
-                environ.pop("erlen.request", None)
+                request._release_environ()
                 request.close()
             _cv_context.reset(token)
 
@@ -705,7 +710,7 @@ class Erlen:
             # PERF: the environ and the request refer to each other; breaking
             # the cycle here frees both by reference counting instead of
             # leaving them to the cyclic garbage collector.
-            request.environ.pop("erlen.request", None)
+            request._release_environ()
         if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
             # PERF: nothing registered; only uploaded files may need closing.
             if request is not None:

@@ -16,16 +16,19 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
 from erlen.response import _as_body_item, is_async_body
-from erlen.wsgi import wsgi_header_list
+from erlen.wrappers import Request
+from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
+
+_REQUEST_INIT = Request.__init__
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -335,36 +338,107 @@ def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | 
         return app.handle_exception(error), error
 
 
-async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
-    environ = build_environ(scope, _NO_BODY)
-    if (
-        environ.get("CONTENT_LENGTH", "0") != "0"
-        or "HTTP_TRANSFER_ENCODING" in environ
-        or environ["SERVER_PROTOCOL"] >= "HTTP/2"
-    ):
-        body = environ["wsgi.input"] = ASGIInput(receive, asyncio.get_running_loop())
+def _routing_path(path: str) -> str:
+    """The decoded ASGI path as routing and ``request.path`` see it: one leading ``/``."""
+    if path[:1] == "/" and path[1:2] != "/":
+        return path
+    return "/" + path.lstrip("/")
+
+
+def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, ASGIInput]:
+    """The request's context (routed) and its body reader, from the scope."""
+    try:
+        method = scope["method"]
+        path = scope["path"]
+    except KeyError as missing:
+        raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
+    if type(method) is not str or type(path) is not str:
+        raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
+    root_path = scope.get("root_path")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    # HTTP/1.x without Content-Length or Transfer-Encoding has no body (RFC
+    # 9112 6.3): nothing is received, and an empty input is shared. HTTP/2
+    # and later may send a body without a length.
+    has_body = str(scope.get("http_version", "1.1")) >= "2"
+    try:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                if value != b"0":
+                    has_body = True
+            elif name == b"transfer-encoding":
+                has_body = True
+        query = scope.get("query_string", b"").decode("latin-1")
+        if not path.isascii():
+            path.encode("utf-8")  # a lone surrogate cannot be a PEP 3333 path
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ASGIProtocolError(
+            "the ASGI http scope is malformed (query_string and headers must be bytes,"
+            f" headers (name, value) pairs): {error}"
+        ) from None
+    body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
+    request_class = app.request_class
+    if request_class.__init__ is _REQUEST_INIT:
+        # PERF: routing needs only the method and path; the PEP 3333 environ
+        # is built the first time something reads it.
+        request = request_class._deferred(
+            method.upper(), _routing_path(path), build_environ, scope, body
+        )
     else:
-        # HTTP/1.x without Content-Length or Transfer-Encoding has no body
-        # (RFC 9112 6.3): nothing is received, and an empty input is shared.
-        body = _NO_BODY
-    context = app._make_context(environ)
+        # A subclass's own __init__ gets the environ it expects.
+        request = request_class(build_environ(scope, body))
+    return app._route(request, bool(path), query), body
+
+
+async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    context, body = _make_request(app, scope, receive)
+    request = context.request
+    assert request is not None
     context.depth = 1
     token = _cv_context.set(context)
     error: BaseException | None = None
     try:
-        if _dispatch_is_sync(app, context):
+        rule = request.url_rule
+        view = None
+        if not (
+            app._overrides_dispatch
+            or app.before_request_funcs
+            or app.after_request_funcs
+            or request.routing_exception is not None
+            or not body.complete
+            or (rule.provide_automatic_options and request._method == "OPTIONS")
+        ):
+            view = app.view_functions.get(rule.endpoint)
+            if view is not None and not _is_async(view):
+                view = None
+        if view is not None:
+            # PERF: an ``async def`` view in an app without hooks, and no body
+            # to buffer: the steps of _dispatch_async, flattened.
+            try:
+                try:
+                    rv = await view(**request.view_args)  # type: ignore[arg-type]
+                except Exception as exception:
+                    rv = await _handle_user_exception_async(app, exception)
+                if context.after_request_functions:
+                    response = await _finalize_async(app, rv)
+                else:
+                    response = app.make_response(rv)
+            except Exception as exception:
+                error = exception
+                response = await _handle_exception_async(app, exception)
+        elif _dispatch_is_sync(app, context):
             response, error = await run_sync(_dispatch_sync, app, context)
         else:
             response, error = await _dispatch_async(app, context, body)
         try:
-            await send_response(response, environ, send, receive)
+            await send_response(response, request, send, receive, scope)
         except _NotStarted as failure:
             # The response could not be turned into headers (a bad Location,
             # a header the server cannot encode): it is closed and a 500 sent.
             error = failure.__cause__
             assert isinstance(error, Exception)
             response = await _handle_exception_async(app, error)
-            await send_response(response, environ, send, receive)
+            await send_response(response, request, send, receive, scope)
     except BaseException as exception:
         error = error or exception
         raise
@@ -474,25 +548,48 @@ async def _handle_exception_async(app: Erlen, error: Exception) -> Response:
 
 # header name -> lower-cased bytes, as ASGI wants them; bounded like _ENVIRON_KEYS.
 _NAME_BYTES: dict[str, bytes] = {}
+# (name, value) -> encoded pair, for the pairs that repeat across responses
+# (Content-Type values, short lengths); cleared when full.
+_PAIR_BYTES: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
 def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     encoded = []
-    for name, value in headers:
-        raw = _NAME_BYTES.get(name)
-        if raw is None:
-            raw = name.lower().encode("latin-1")
-            if len(_NAME_BYTES) < _ENVIRON_KEYS_LIMIT:
-                _NAME_BYTES[name] = raw
-        encoded.append((raw, value.encode("latin-1")))
+    for pair in headers:
+        raw_pair = _PAIR_BYTES.get(pair)
+        if raw_pair is None:
+            name, value = pair
+            raw = _NAME_BYTES.get(name)
+            if raw is None:
+                raw = name.lower().encode("latin-1")
+                if len(_NAME_BYTES) < _ENVIRON_KEYS_LIMIT:
+                    _NAME_BYTES[name] = raw
+            raw_pair = (raw, value.encode("latin-1"))
+            if len(value) <= 64:
+                if len(_PAIR_BYTES) >= _ENVIRON_KEYS_LIMIT:
+                    _PAIR_BYTES.clear()
+                _PAIR_BYTES[pair] = raw_pair
+        encoded.append(raw_pair)
     return encoded
 
 
 async def send_response(
-    response: Response, environ: dict[str, Any], send: Send, receive: Receive
+    response: Response,
+    request: Request | dict[str, Any],
+    send: Send,
+    receive: Receive,
+    scope: Scope | None = None,
 ) -> None:
-    """Send a response: headers, then the body as it is produced; always closed once."""
+    """Send a response: headers, then the body as it is produced; always closed once.
+
+    ``request`` is the request being answered, or a PEP 3333 environ.
+    """
     source: Any = response.response
+    if type(request) is dict:
+        method = request["REQUEST_METHOD"]
+        scope = scope or request.get("asgi.scope")
+    else:
+        method = cast(Request, request)._method
     if (
         type(source) is list
         and len(source) == 1
@@ -503,31 +600,36 @@ async def send_response(
         # PERF: the usual buffered body: one message for the headers, one for
         # the body, with the header rules (Location, Content-Length, HEAD, 204
         # and 304) applied as on WSGI.
+        code = response._status_code
+        pending: Any = response._headers
         try:
-            encoded = _encode_headers(wsgi_header_list(response, environ))
+            if type(pending) is list and code >= 200 and code != 204 and code != 304:
+                # Untouched since the constructor: as sent (see Response.headers).
+                encoded = _encode_headers(pending)
+            else:
+                encoded = _encode_headers(wsgi_header_list(response, request))
         except Exception as error:
             response.close()
             raise _NotStarted() from error
-        code = response._status_code
         body = source[0]
-        if environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304):
+        if method == "HEAD" or code < 200 or code == 204 or code == 304:
             body = b""
         await send({"type": "http.response.start", "status": code, "headers": encoded})
         await send({"type": "http.response.body", "body": body})
         return
     if getattr(source, "is_whole_file", False) and source.path is not None:
-        scope = environ.get("asgi.scope") or {}
-        if "http.response.pathsend" in (scope.get("extensions") or {}):
-            await _send_path(response, environ, send)
+        if "http.response.pathsend" in ((scope or {}).get("extensions") or {}):
+            await _send_path(response, method, send)
             return
     if is_async_body(source):
-        await _send_async_body(response, environ, send, receive)
+        await _send_async_body(response, request, send, receive)
         return
     try:
-        app_iter, status, headers = response.get_wsgi_response(environ)
+        headers = wsgi_header_list(response, request)
+        app_iter = _wsgi_app_iter(response, {"REQUEST_METHOD": method})
         start = {
             "type": "http.response.start",
-            "status": int(status[:3]),
+            "status": response._status_code,
             "headers": _encode_headers(headers),
         }
     except Exception as error:
@@ -548,16 +650,16 @@ async def send_response(
     await _stream_sync_body(app_iter, send, receive)
 
 
-async def _send_path(response: Response, environ: dict[str, Any], send: Send) -> None:
+async def _send_path(response: Response, method: str, send: Send) -> None:
     """A whole file through the server's ``http.response.pathsend`` extension."""
     path: str = getattr(response.response, "path")  # noqa: B009 -- a FileBody
-    app_iter, status, headers = response.get_wsgi_response(environ)
+    app_iter, status, headers = response.get_wsgi_response({"REQUEST_METHOD": method})
     code = int(status[:3])
     try:
         await send(
             {"type": "http.response.start", "status": code, "headers": _encode_headers(headers)}
         )
-        if environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304):
+        if method == "HEAD" or code < 200 or code in (204, 304):
             await send({"type": "http.response.body", "body": b""})
         else:
             await send({"type": "http.response.pathsend", "path": path})
@@ -652,7 +754,7 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 
 async def _send_async_body(
-    response: Response, environ: dict[str, Any], send: Send, receive: Receive
+    response: Response, request: Request | dict[str, Any], send: Send, receive: Receive
 ) -> None:
     """Stream an async body on the loop, stopping when the client disconnects.
 
@@ -662,7 +764,7 @@ async def _send_async_body(
     """
     source: Any = response.response
     try:
-        headers = _encode_headers(wsgi_header_list(response, environ))
+        headers = _encode_headers(wsgi_header_list(response, request))
     except Exception as error:
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
@@ -670,7 +772,8 @@ async def _send_async_body(
         response.close()
         raise _NotStarted() from error
     status = response._status_code
-    send_body = environ["REQUEST_METHOD"] != "HEAD" and not (status < 200 or status in (204, 304))
+    method = request["REQUEST_METHOD"] if type(request) is dict else cast(Request, request)._method
+    send_body = method != "HEAD" and not (status < 200 or status in (204, 304))
     task = asyncio.current_task()
     assert task is not None
     finished = False

@@ -416,6 +416,8 @@ class Request:
         "_cached_json",
         "_content_length",
         "_cookies",
+        "_environ",
+        "_environ_source",
         "_files",
         "_form",
         "_full_path",
@@ -436,7 +438,6 @@ class Request:
         "_url",
         "_user_agent",
         "_values",
-        "environ",
         "routing_exception",
         "shallow",
         "url_rule",
@@ -450,6 +451,9 @@ class Request:
     _cached_json: tuple[Any, Any]
     _content_length: int | None
     _cookies: MultiDict[str, str]
+    _environ: dict[str, Any]
+    # (builder, *arguments) of an environ made on first use; see _deferred.
+    _environ_source: tuple[Any, ...]
     _files: MultiDict[str, FileStorage]
     _form: MultiDict[str, str]
     _full_path: str
@@ -483,7 +487,7 @@ class Request:
     def __init__(
         self, environ: dict[str, Any], populate_request: bool = True, shallow: bool = False
     ) -> None:
-        self.environ = environ
+        self._environ = environ
         self.shallow = shallow
         self.url_rule: Any = None
         self.view_args: dict[str, Any] | None = None
@@ -494,6 +498,55 @@ class Request:
         # them here is cheaper than a first read through the lazy slots.
         self._method = str(environ.get("REQUEST_METHOD") or "GET").upper()
         self._path = _path_from_wsgi(environ.get("PATH_INFO") or "")
+
+    @classmethod
+    def _deferred(
+        cls,
+        method: str,
+        path: str,
+        builder: Callable[..., dict[str, Any]],
+        *arguments: Any,
+    ) -> Request:
+        """A request whose environ is built by ``builder(*arguments)`` on first use.
+
+        The ASGI adapter uses it when ``__init__`` is not overridden: routing
+        needs only the method and the path, and many views read nothing else,
+        so the PEP 3333 keys are made only when something asks for them.
+        """
+        self = cls.__new__(cls)
+        self._environ_source = (builder, *arguments)
+        self.shallow = False
+        self.url_rule = None
+        self.view_args = None
+        self.routing_exception = None
+        self._method = method
+        self._path = path
+        return self
+
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The PEP 3333 environ this request reads."""
+        try:
+            return self._environ
+        except AttributeError:
+            pass
+        builder, *arguments = self._environ_source
+        environ: dict[str, Any] = builder(*arguments)
+        self._environ = environ
+        environ["erlen.request"] = self
+        return environ
+
+    @environ.setter
+    def environ(self, value: dict[str, Any]) -> None:
+        self._environ = value
+
+    def _release_environ(self) -> None:
+        """Break the environ -> request reference (the request is over)."""
+        try:
+            environ = self._environ
+        except AttributeError:
+            return
+        environ.pop("erlen.request", None)
 
     def __repr__(self) -> str:
         try:

@@ -21,7 +21,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from erlen.errors import ArgumentTypeError, describe
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
@@ -95,8 +95,12 @@ def _replace(pairs: list[tuple[str, str]], name: str, value: str) -> None:
     pairs.append((name, value))
 
 
-def wsgi_header_list(response: Response, environ: WSGIEnvironment) -> list[tuple[str, str]]:
-    """The ``(name, value)`` list sent for ``response``: a copy, the response is unchanged."""
+def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list[tuple[str, str]]:
+    """The ``(name, value)`` list sent for ``response``: a copy, the response is unchanged.
+
+    ``environ`` may also be a request: its environ is then read only when a
+    relative Location must be made absolute (the ASGI adapter builds it lazily).
+    """
     pairs = list(response.headers._list)
     location = content_location = content_length = None
     # Whether the Location fields are already exactly one "Location: <uri>"
@@ -124,7 +128,8 @@ def wsgi_header_list(response: Response, environ: WSGIEnvironment) -> list[tuple
         # The last Location wins, as in Werkzeug, sent as a URI.
         uri = iri_to_uri(location)
         if response.autocorrect_location_header:
-            uri = join_location(request_url(environ), uri)
+            base = environ if type(environ) is dict else cast(Any, environ).environ
+            uri = join_location(request_url(base), uri)
         if uri != location or not location_as_sent:
             _replace(pairs, "Location", uri)
     if content_location is not None:

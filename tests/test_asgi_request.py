@@ -1,0 +1,103 @@
+"""The ASGI request: routed from the scope, its PEP 3333 environ built only when read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from erlen import Flask, asgi as erlen_asgi, request
+from erlen.wrappers import Request
+from tests.support import call_asgi, call_wsgi
+
+
+def describe_request() -> dict[str, Any]:
+    return {
+        "path": request.path,
+        "full_path": request.full_path,
+        "url": request.url,
+        "script_root": request.script_root,
+        "args": request.args.to_dict(),
+        "agent": request.headers.get("User-Agent"),
+        "server": request.environ["SERVER_NAME"],
+        "method": request.method,
+    }
+
+
+def make_app(request_class: type[Request] = Request) -> Flask:
+    app = Flask(__name__)
+    app.request_class = request_class
+
+    @app.route("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    @app.route("/describe/<name>", methods=["GET", "POST"])
+    async def describe(name: str) -> dict[str, Any]:
+        return {"name": name, **describe_request()}
+
+    @app.route("/sync/<name>")
+    def sync_describe(name: str) -> dict[str, Any]:
+        return {"name": name, **describe_request()}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/describe/a", {"query_string": "x=1&y=%C3%A9", "headers": {"User-Agent": "t/1"}}),
+        ("/describe/%C3%A9t%C3%A9", {}),
+        ("/sync/b", {"query_string": "q=2"}),
+        ("/describe/c", {"method": "POST", "data": b"body"}),
+        ("/describe/d", {"base_url": "http://example.com/mount"}),
+    ],
+)
+def test_asgi_request_reads_what_the_wsgi_request_reads(path: str, kwargs: dict[str, Any]) -> None:
+    app = make_app()
+    method = kwargs.pop("method", "GET")
+    over_wsgi = call_wsgi(app, path, method, **kwargs)
+    over_asgi = call_asgi(app, path, method, **kwargs)
+    assert over_wsgi.status == over_asgi.status == "200 OK"
+    assert json.loads(over_asgi.body) == json.loads(over_wsgi.body)
+
+
+def test_environ_is_built_only_when_something_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    original = erlen_asgi.build_environ
+
+    def counting(scope: Any, body: Any) -> dict[str, Any]:
+        built.append(scope["path"])
+        return original(scope, body)
+
+    monkeypatch.setattr(erlen_asgi, "build_environ", counting)
+    app = make_app()
+    assert call_asgi(app, "/plain").body == b"plain"
+    assert built == []
+    assert json.loads(call_asgi(app, "/describe/x").body)["server"] == "localhost"
+    assert built == ["/describe/x"]
+
+
+def test_request_subclass_with_its_own_init_gets_the_environ() -> None:
+    class Tagged(Request):
+        def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+            super().__init__(environ, *args, **kwargs)
+            self.tag = environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"]
+
+    app = make_app(Tagged)
+
+    @app.route("/tag")
+    async def tag() -> str:
+        return request.tag  # type: ignore[attr-defined,no-any-return]
+
+    assert call_asgi(app, "/tag").body == b"GET /tag"
+    assert call_wsgi(app, "/tag").body == b"GET /tag"
+
+
+def test_root_path_is_stripped_before_routing() -> None:
+    app = make_app()
+    result = call_asgi(app, "/describe/z", base_url="http://localhost/mount")
+    described = json.loads(result.body)
+    assert (described["path"], described["script_root"]) == ("/describe/z", "/mount")
+    assert described["url"] == "http://localhost/mount/describe/z"
