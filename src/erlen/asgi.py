@@ -617,10 +617,13 @@ async def send_response(
         await send({"type": "http.response.start", "status": code, "headers": encoded})
         await send({"type": "http.response.body", "body": body})
         return
-    if getattr(source, "is_whole_file", False) and source.path is not None:
-        if "http.response.pathsend" in ((scope or {}).get("extensions") or {}):
-            await _send_path(response, method, send)
-            return
+    if (
+        getattr(source, "is_whole_file", False)
+        and source.path is not None
+        and "http.response.pathsend" in ((scope or {}).get("extensions") or {})
+    ):
+        await _send_path(response, method, send)
+        return
     if is_async_body(source):
         await _send_async_body(response, request, send, receive)
         return
