@@ -674,6 +674,8 @@ async def _send_path(response: Response, method: str, send: Send) -> None:
 
 
 _END = object()
+#: Seconds an async body streams before a task starts watching for a disconnect.
+WATCH_AFTER = 0.05
 #: Chunks a sync generator may run ahead of the socket before it waits.
 STREAM_WINDOW = 8
 
@@ -756,6 +758,61 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         await asyncio.sleep(0)
 
 
+class _LongStreams:
+    """The async bodies streaming on one event loop, and when to watch them.
+
+    Each stream registers a callback that starts its disconnect watcher. One
+    timer per loop ticks every :data:`WATCH_AFTER` seconds while streams are
+    registered; a stream still registered at two ticks in a row gets its
+    watcher. Short bodies unregister before that and cost two set operations.
+    """
+
+    __slots__ = ("loop", "older", "ticking", "younger")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.younger: set[Callable[[], None]] = set()
+        self.older: set[Callable[[], None]] = set()
+        self.ticking = False
+
+    def add(self, start_watching: Callable[[], None]) -> None:
+        self.younger.add(start_watching)
+        if not self.ticking:
+            self.ticking = True
+            self.loop.call_later(WATCH_AFTER, self._tick)
+
+    def discard(self, start_watching: Callable[[], None]) -> None:
+        self.younger.discard(start_watching)
+        self.older.discard(start_watching)
+
+    def _tick(self) -> None:
+        due = self.older
+        self.older = self.younger
+        self.younger = set()
+        for start_watching in due:
+            start_watching()
+        if self.older:
+            self.loop.call_later(WATCH_AFTER, self._tick)
+        else:
+            # Idle: the timer stops and the loop is forgotten until next time.
+            self.ticking = False
+            if _long_streams.get(self.loop) is self:
+                del _long_streams[self.loop]
+
+
+_long_streams: dict[asyncio.AbstractEventLoop, _LongStreams] = {}
+
+
+def _watch_for(loop: asyncio.AbstractEventLoop) -> _LongStreams:
+    watch = _long_streams.get(loop)
+    if watch is None:
+        # A loop closed while its timer was pending never ticks again: forget it.
+        for closed in [known for known in _long_streams if known.is_closed()]:
+            del _long_streams[closed]
+        watch = _long_streams[loop] = _LongStreams(loop)
+    return watch
+
+
 async def _send_async_body(
     response: Response, request: Request | dict[str, Any], send: Send, receive: Receive
 ) -> None:
@@ -763,7 +820,10 @@ async def _send_async_body(
 
     A disconnect watcher cancels this task at its current ``await`` (inside the
     loop below, never in the cleanup), since servers may drop sends silently
-    after a disconnect and the body would otherwise run on forever.
+    after a disconnect and the body would otherwise run on forever. The
+    watcher starts only once the body has been streaming for one to two
+    :data:`WATCH_AFTER` periods (see :class:`_LongStreams`): most bodies are
+    over by then, and a set entry is far cheaper than a task per stream.
     """
     source: Any = response.response
     try:
@@ -781,29 +841,45 @@ async def _send_async_body(
     assert task is not None
     finished = False
 
+    watcher: asyncio.Future[None] | None = None
+
     def hang_up(watch: asyncio.Future[None]) -> None:
         if not finished and not watch.cancelled() and watch.exception() is None:
             task.cancel()
 
-    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
-    watcher.add_done_callback(hang_up)
+    def start_watching() -> None:
+        nonlocal watcher
+        if not finished:
+            watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+            watcher.add_done_callback(hang_up)
+
+    watch = _watch_for(asyncio.get_running_loop())
+    watch.add(start_watching)
     try:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if send_body:
             async for item in source:
-                chunk = _as_body_item(item)
+                # PERF: str and bytes items are told apart by their exact type.
+                if type(item) is str:
+                    chunk = item.encode()
+                elif type(item) is not bytes:
+                    chunk = _as_body_item(item)
+                else:
+                    chunk = item
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     except asyncio.CancelledError:
-        if not watcher.done() or watcher.cancelled():
+        if watcher is None or not watcher.done() or watcher.cancelled():
             raise
         uncancel = getattr(task, "uncancel", None)
         if uncancel is not None:
             uncancel()  # the cancellation was ours, not the server's
     finally:
         finished = True
-        watcher.cancel()
+        watch.discard(start_watching)
+        if watcher is not None:
+            watcher.cancel()
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()
