@@ -50,6 +50,7 @@ _DISPATCH_STEPS = (
     "process_response",
     "ensure_sync",
     "handle_user_exception",
+    "raise_routing_exception",
 )
 
 _RESPONSE_CALL = Response.__call__
@@ -497,23 +498,31 @@ class Erlen:
         token = _cv_context.set(context)
         try:
             try:
-                try:
-                    rule = request.url_rule
-                    if request.routing_exception is not None or (
-                        rule.provide_automatic_options and request.method == "OPTIONS"
-                    ):
-                        rv = self.dispatch_request()
-                    else:
-                        endpoint = rule.endpoint
-                        cached = self._sync_views.get(endpoint)
-                        view = self.view_functions[endpoint]
-                        if cached is None or cached[0] is not view:
-                            call = self._sync_view(endpoint)
+                routing_error = request.routing_exception
+                if routing_error is not None:
+                    # Handled without raising it (no subclass overrides the
+                    # raise): no traceback, so no frame cycle to collect.
+                    rv = self.handle_user_exception(routing_error)
+                else:
+                    try:
+                        rule = request.url_rule
+                        if rule.provide_automatic_options and request._method == "OPTIONS":
+                            rv = self.dispatch_request()
                         else:
-                            call = cached[1]
-                        rv = call(**request.view_args)  # type: ignore[arg-type]
-                except Exception as exception:
-                    rv = self.handle_user_exception(exception)
+                            endpoint = rule.endpoint
+                            cached = self._sync_views.get(endpoint)
+                            view = self.view_functions[endpoint]
+                            if cached is None or cached[0] is not view:
+                                call = self._sync_view(endpoint)
+                            else:
+                                call = cached[1]
+                            rv = call(**request.view_args)  # type: ignore[arg-type]
+                    except Exception as exception:
+                        rv = self.handle_user_exception(exception)
+                        if rv is exception:
+                            # It becomes the response: its traceback (which
+                            # holds this frame, which holds it) is dropped.
+                            exception.__traceback__ = None
                 response = self.make_response(rv)
                 if context.after_request_functions:
                     try:
@@ -580,6 +589,9 @@ class Erlen:
 
     def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
         """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""
+        # PERF: an http scope goes straight to its handler's coroutine.
+        if scope.get("type") == "http":
+            return _asgi._serve_http(self, scope, receive, send)
         return _asgi.asgi_app(self, scope, receive, send)
 
     def __call__(

@@ -419,6 +419,10 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                     rv = await view(**request.view_args)  # type: ignore[arg-type]
                 except Exception as exception:
                     rv = await _handle_user_exception_async(app, exception)
+                    if rv is exception:
+                        # It becomes the response: its traceback (which holds
+                        # this frame, which holds it) is dropped.
+                        exception.__traceback__ = None
                 if context.after_request_functions:
                     response = await _finalize_async(app, rv)
                 else:
@@ -430,6 +434,34 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             response, error = await run_sync(_dispatch_sync, app, context)
         else:
             response, error = await _dispatch_async(app, context, body)
+        source: Any = response.response
+        code = response._status_code
+        if (
+            type(response._headers) is list
+            and type(source) is list
+            and len(source) == 1
+            and type(source[0]) is bytes
+            and not response._on_close
+            and code >= 200
+            and code != 204
+            and code != 304
+        ):
+            # PERF: send_response's first case for a response whose headers
+            # are still the constructor's (see Response.headers), inlined.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": code,
+                    "headers": _encode_headers(response._headers),
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": b"" if request._method == "HEAD" else source[0],
+                }
+            )
+            return
         try:
             await send_response(response, request, send, receive, scope)
         except _NotStarted as failure:
@@ -448,7 +480,10 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             if app.teardown_request_funcs or app.teardown_appcontext_funcs:
                 await run_sync(app._teardown, context, error)
             else:
-                app._teardown(context, error)
+                # Nothing registered: only the environ/request cycle and
+                # uploaded files need attention.
+                request._release_environ()
+                request.close()
         _cv_context.reset(token)
 
 
@@ -471,14 +506,22 @@ async def _dispatch_async(
                 if limit is None or (request.content_length or 0) <= limit:
                     await body.receive_all(limit)
             rv = None
+            routing_error = None
             for hook in app.before_request_funcs.get(None, ()):
                 rv = await _call(hook)
                 if rv is not None:
                     break
             if rv is None:
-                rv = await _view_async(app, context)
+                if request.routing_exception is not None and not app._overrides_dispatch:
+                    # Handled below without raising it: no traceback, no frame cycle.
+                    routing_error = request.routing_exception
+                else:
+                    rv = await _view_async(app, context)
         except Exception as exception:
             rv = await _handle_user_exception_async(app, exception)
+        else:
+            if routing_error is not None:
+                rv = await _handle_user_exception_async(app, routing_error)
         return await _finalize_async(app, rv), None
     except Exception as exception:
         return await _handle_exception_async(app, exception), exception

@@ -783,6 +783,10 @@ class Map:
         # PERF: path -> rules of fully static patterns, in tree order; a static
         # request is answered by this one lookup without walking the tree.
         self._static: dict[str, list[Rule]] = {}
+        # (path, method) -> the plain static rule the lookup below found for
+        # them; only canonical keys are stored, so it holds at most one entry
+        # per static rule and method. Cleared whenever a rule is added.
+        self._static_hits: dict[tuple[str, str], Rule] = {}
         self._rules_by_endpoint: dict[Any, list[Rule]] = {}
         for factory in rules or ():
             self.add(factory)
@@ -791,6 +795,7 @@ class Map:
 
     def add(self, rulefactory: RuleFactory) -> None:
         """Bind and compile a rule (or every rule of a factory) into the map."""
+        self._static_hits.clear()
         for rule in rulefactory.get_rules(self):
             rule.bind(self)
             if not rule.build_only:
@@ -862,6 +867,10 @@ class Map:
         ``RequestRedirect`` whose ``new_url`` is the canonical path plus the
         query string: a missing trailing slash, merged slashes, or defaults.
         """
+        key = (path, method)
+        hit = self._static_hits.get(key)
+        if hit is not None:
+            return hit, {}
         method = method.upper()
         path = "/" + path.lstrip("/") if path else ""
         rules = self._static.get(path)
@@ -870,6 +879,8 @@ class Map:
                 methods = rule.methods
                 if methods is None or method in methods:
                     if rule._plain:
+                        if key == (path, method):
+                            self._static_hits[key] = rule
                         return rule, {}
                     return self._finish(rule, {}, method, path, query_string)
         seen: set[str] = set()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
@@ -239,30 +239,43 @@ def _encode(item: object) -> bytes:
 class ResponseBody:
     """The iterable a response hands to the server: encodes items, closes the response once."""
 
-    __slots__ = ("_closed", "_next", "_response")
+    __slots__ = ("_chunks", "_closed", "_iterable", "_response")
 
     def __init__(self, response: Response, iterable: Iterable[Any]) -> None:
-        self._next = iter(iterable).__next__
+        self._iterable = iterable
         self._response = response
         self._closed = False
+        self._chunks: Iterator[bytes] | None = None
 
-    def __iter__(self) -> ResponseBody:
-        return self
+    def __iter__(self) -> Iterator[bytes]:
+        # PERF: servers call iter() once and then next() per chunk; a
+        # generator's next() is far cheaper than a Python __next__ method.
+        chunks = self._chunks
+        if chunks is None:
+            chunks = self._chunks = self._encoded()
+        return chunks
 
     def __next__(self) -> bytes:
+        return next(self.__iter__())
+
+    def _encoded(self) -> Iterator[bytes]:
         try:
-            item = self._next()
-        except StopIteration:
+            for item in self._iterable:
+                # PERF: bytes and str items are told apart by their exact type.
+                if type(item) is bytes:
+                    yield item
+                elif type(item) is str:
+                    yield item.encode()
+                else:
+                    yield _encode(item)
+        except GeneratorExit:
+            # The iterator itself was closed (some servers close what iter()
+            # returned) or dropped unfinished: the response is closed too.
+            self.close()
             raise
         except BaseException:
-            _close_quietly(self)
-            raise
-        # PERF: bytes items (the common case) skip the encoding call.
-        if type(item) is bytes:
-            return item
-        try:
-            return _encode(item)
-        except ArgumentTypeError:
+            # The body failed (or yielded a bad item): release it before the
+            # error reaches the server, which may never call close().
             _close_quietly(self)
             raise
 
@@ -271,6 +284,9 @@ class ResponseBody:
         if self._closed:
             return
         self._closed = True
+        # The chunk generator's frame refers back to this object: dropping
+        # it breaks that cycle so both are freed by reference counting.
+        self._chunks = None
         self._response.close()
 
 
