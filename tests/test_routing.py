@@ -800,3 +800,41 @@ def _decode(path: str) -> str:
     from urllib.parse import unquote
 
     return unquote(path)
+
+
+# -- the greedy walk agrees with the full walk ------------------------------------
+
+_GREEDY_RULES = [
+    "/users/<int:id>",
+    "/users/<name>",
+    "/users/me",
+    "/users/<int:id>/posts/<slug>",
+    "/users/<name>/posts/latest",
+    "/files/<path:rest>",
+    "/a/<x>/b",
+    "/a/<int:y>/c",
+    "/v<int:version>/items",
+    "/<lang>/about",
+    "/en/<page>",
+]
+_GREEDY_SEGMENTS = st.sampled_from(
+    ["users", "me", "42", "7", "posts", "latest", "x", "files", "a", "b", "c", "v2", "en", ""]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_GREEDY_RULES), min_size=1, max_size=8, unique=True),
+    st.lists(_GREEDY_SEGMENTS, min_size=1, max_size=5),
+    st.sampled_from(["GET", "POST"]),
+)
+def test_greedy_walk_finds_what_the_full_walk_finds(
+    rules: list[str], segments: list[str], method: str
+) -> None:
+    url_map = er.Map([er.Rule(rule, endpoint=rule, methods=["GET"]) for rule in rules])
+    parts = ["", *segments]
+    quick = url_map._walk_greedy(parts, method)
+    if quick is not None:
+        full = url_map._walk(url_map._root, parts, 0, [], method, set(), [False])
+        assert full is not None
+        assert (quick[0].rule, quick[1]) == (full[0].rule, full[1])

@@ -829,6 +829,8 @@ class Erlen:
         response_class = self.response_class
         # PERF: the common case (a string or a response) is tested first.
         if type(rv) is str:
+            if response_class._plain_text_init:
+                return response_class._from_text(rv)
             return response_class(rv)
         if type(rv) is tuple and 2 <= len(rv) <= 3 and type(rv[0]) is str:
             # PERF: ("body", 201) and ("body", 200, {...}): the constructor takes
@@ -836,6 +838,8 @@ class Erlen:
             if len(rv) == 3:
                 return response_class(rv[0], status=rv[1], headers=rv[2])
             if type(rv[1]) is int:
+                if response_class._plain_text_init:
+                    return response_class._from_text(rv[0], rv[1])
                 return response_class(rv[0], status=rv[1])
         if isinstance(rv, tuple):
             length = len(rv)

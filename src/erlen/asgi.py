@@ -437,8 +437,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         source: Any = response.response
         code = response._status_code
         if (
-            type(response._headers) is list
-            and type(source) is list
+            type(source) is list
             and len(source) == 1
             and type(source[0]) is bytes
             and not response._on_close
@@ -446,22 +445,28 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             and code != 204
             and code != 304
         ):
-            # PERF: send_response's first case for a response whose headers
-            # are still the constructor's (see Response.headers), inlined.
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": code,
-                    "headers": _encode_headers(response._headers),
-                }
-            )
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": b"" if request._method == "HEAD" else source[0],
-                }
-            )
-            return
+            # PERF: send_response's first case, inlined, for the usual body
+            # (one bytes item) and headers that need no send rule: the
+            # constructor's (see Response.headers), or any without Location
+            # and with a Content-Length.
+            headers: Any = response._headers
+            encoded: list[tuple[bytes, bytes]] | None
+            try:
+                if type(headers) is list:
+                    encoded = _encode_headers(headers)
+                else:
+                    encoded = _encode_as_sent(headers._list)
+            except Exception:
+                encoded = None  # send_response meets the error again and answers 500
+            if encoded is not None:
+                await send({"type": "http.response.start", "status": code, "headers": encoded})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"" if request._method == "HEAD" else source[0],
+                    }
+                )
+                return
         try:
             await send_response(response, request, send, receive, scope)
         except _NotStarted as failure:
@@ -596,24 +601,54 @@ _NAME_BYTES: dict[str, bytes] = {}
 _PAIR_BYTES: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
+def _encode_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    name, value = pair
+    raw = _NAME_BYTES.get(name)
+    if raw is None:
+        raw = name.lower().encode("latin-1")
+        if len(_NAME_BYTES) < _ENVIRON_KEYS_LIMIT:
+            _NAME_BYTES[name] = raw
+    raw_pair = (raw, value.encode("latin-1"))
+    if len(value) <= 64:
+        if len(_PAIR_BYTES) >= _ENVIRON_KEYS_LIMIT:
+            _PAIR_BYTES.clear()
+        _PAIR_BYTES[pair] = raw_pair
+    return raw_pair
+
+
 def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     encoded = []
     for pair in headers:
         raw_pair = _PAIR_BYTES.get(pair)
         if raw_pair is None:
-            name, value = pair
-            raw = _NAME_BYTES.get(name)
-            if raw is None:
-                raw = name.lower().encode("latin-1")
-                if len(_NAME_BYTES) < _ENVIRON_KEYS_LIMIT:
-                    _NAME_BYTES[name] = raw
-            raw_pair = (raw, value.encode("latin-1"))
-            if len(value) <= 64:
-                if len(_PAIR_BYTES) >= _ENVIRON_KEYS_LIMIT:
-                    _PAIR_BYTES.clear()
-                _PAIR_BYTES[pair] = raw_pair
+            raw_pair = _encode_pair(pair)
         encoded.append(raw_pair)
     return encoded
+
+
+# Encoded names the send rules look at (see wsgi_header_list).
+_LOCATION_NAMES = frozenset({b"location", b"content-location"})
+
+
+def _encode_as_sent(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]] | None:
+    """The encoded pairs when they need no send rule (no Location, a Content-Length).
+
+    For a body-carrying status: one pass instead of wsgi_header_list's copy
+    and scan followed by the encoding. None: take the general path.
+    """
+    encoded = []
+    has_length = False
+    for pair in pairs:
+        raw_pair = _PAIR_BYTES.get(pair)
+        if raw_pair is None:
+            raw_pair = _encode_pair(pair)
+        name = raw_pair[0]
+        if name == b"content-length":
+            has_length = True
+        elif name in _LOCATION_NAMES:
+            return None
+        encoded.append(raw_pair)
+    return encoded if has_length else None
 
 
 async def send_response(

@@ -259,9 +259,40 @@ class Response(ResponseHeaderProperties, ResponseConditional):
     #: Whether ``set_data`` is this class's own (then str bodies take a short path).
     _plain_set_data = True
 
+    #: Whether ``__init__`` and ``set_data`` are this class's own (then
+    #: :meth:`_from_text` may stand in for the constructor).
+    _plain_text_init = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_set_data = cls.set_data is Response.set_data
+        cls._plain_text_init = cls._plain_set_data and cls.__init__ is Response.__init__
+
+    @classmethod
+    def _from_text(cls, text: str, status: int | None = None) -> Response:
+        """``cls(text, status=status)`` for a str body, built without the argument checks.
+
+        PERF: a view returning a string (or a string and a status) is the most
+        common response; make_response uses this when ``_plain_text_init``.
+        """
+        mimetype = cls.default_mimetype
+        content_type = _FROM_MIMETYPE.get(mimetype) if type(mimetype) is str else None
+        if content_type is None or not cls.automatically_set_content_length:
+            return cls(text, status=status)
+        if status is None:
+            status = cls.default_status
+        status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
+        if status_pair is None:
+            status_pair = _clean_status(status)
+        data = text.encode()
+        self = cls.__new__(cls)
+        self._status, self._status_code = status_pair
+        self._headers = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        self.response = [data]
+        self.direct_passthrough = False
+        self._on_close = None
+        self._stream = None
+        return self
 
     # A Headers, or (PERF) a pending list of validated pairs that becomes one
     # on first access: see the ``headers`` property.

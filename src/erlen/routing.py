@@ -883,10 +883,22 @@ class Map:
                             self._static_hits[key] = rule
                         return rule, {}
                     return self._finish(rule, {}, method, path, query_string)
+        parts = path.split("/")
+        quick = self._walk_greedy(parts, method)
+        if quick is not None:
+            try:
+                values = self._convert(*quick)
+            except ValidationError:
+                pass  # the full walk below finds the same rule and reports it
+            else:
+                rule = quick[0]
+                if rule._plain:
+                    return rule, values
+                return self._finish(rule, values, method, path, query_string)
         seen: set[str] = set()
         flags = [False]  # [websocket mismatch]
         try:
-            found = self._walk(self._root, path.split("/"), 0, [], method, seen, flags)
+            found = self._walk(self._root, parts, 0, [], method, seen, flags)
         except _SlashRequired:
             raise self._redirect(path + "/", query_string) from None
         if found is None:
@@ -900,23 +912,62 @@ class Map:
                     raise self._redirect(merged, query_string)
             raise self._no_match(seen, flags[0])
         rule, texts = found
-        values: dict[str, Any]
-        items = rule._converter_items
         try:
-            if len(texts) == 1:
-                # PERF: one variable is the common case; no loop, no zip
-                name, converter = items[0]
-                values = {name: converter.to_python(texts[0])}
-            else:
-                values = {}
-                for index in range(min(len(items), len(texts))):
-                    name, converter = items[index]
-                    values[name] = converter.to_python(texts[index])
+            values = self._convert(rule, texts)
         except ValidationError:
             raise self._no_match(seen, flags[0]) from None
         if rule._plain:
             return rule, values
         return self._finish(rule, values, method, path, query_string)
+
+    @staticmethod
+    def _convert(rule: Rule, texts: list[str]) -> dict[str, Any]:
+        """The view arguments from the matched texts (ValidationError when one is refused)."""
+        items = rule._converter_items
+        if len(texts) == 1:
+            # PERF: one variable is the common case; no loop, no zip
+            name, converter = items[0]
+            return {name: converter.to_python(texts[0])}
+        values = {}
+        for index in range(min(len(items), len(texts))):
+            name, converter = items[index]
+            values[name] = converter.to_python(texts[index])
+        return values
+
+    def _walk_greedy(self, parts: list[str], method: str) -> tuple[Rule, list[str]] | None:
+        """The walk's answer when no step needs backtracking, else None.
+
+        PERF: at each segment the walk below tries the literal edge, then the
+        regex edges in order; taking the first that fits and never going back
+        reaches the same rule whenever it reaches one, without the recursion.
+        Anything else (a dead end, a path converter, a trailing slash, a
+        method or websocket mismatch) returns None for the full walk.
+        """
+        state = self._root
+        values: list[str] = []
+        for part in parts:
+            next_state = state.static.get(part)
+            if next_state is not None:
+                state = next_state
+                continue
+            for edge, edge_state in state.dynamic:
+                if edge.final or edge.suffixed:
+                    return None
+                matched = edge.pattern.match(part)  # type: ignore[union-attr]
+                if matched is not None:
+                    if edge.single:
+                        values.append(matched.group(edge.single))
+                    else:
+                        values.extend(matched.group(*edge.groups))
+                    state = edge_state
+                    break
+            else:
+                return None
+        for rule in state.rules:
+            methods = rule.methods
+            if (methods is None or method in methods) and not rule.websocket:
+                return rule, values
+        return None
 
     def _walk(
         self,
