@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
+from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
 from erlen.wrappers import Request
 from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
@@ -455,7 +456,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 if type(headers) is list:
                     encoded = _encode_headers(headers)
                 else:
-                    encoded = _encode_as_sent(headers._list)
+                    encoded = _encode_as_sent(headers._list, response.autocorrect_location_header)
             except Exception:
                 encoded = None  # send_response meets the error again and answers 500
             if encoded is not None:
@@ -626,18 +627,25 @@ def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, byt
     return encoded
 
 
-# Encoded names the send rules look at (see wsgi_header_list).
-_LOCATION_NAMES = frozenset({b"location", b"content-location"})
+# Encoded names of the URI headers the send rules rewrite, and the one
+# spelling each is sent with (see wsgi_header_list).
+_URI_HEADER_NAMES = {b"location": "Location", b"content-location": "Content-Location"}
 
 
-def _encode_as_sent(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]] | None:
-    """The encoded pairs when they need no send rule (no Location, a Content-Length).
+def _encode_as_sent(
+    pairs: list[tuple[str, str]], autocorrect: bool
+) -> list[tuple[bytes, bytes]] | None:
+    """The encoded pairs when the send rules would leave them as they are.
 
-    For a body-carrying status: one pass instead of wsgi_header_list's copy
-    and scan followed by the encoding. None: take the general path.
+    That is: a Content-Length, and each URI header (Location,
+    Content-Location) at most once, spelled as sent, already a URI, with no
+    autocorrection. For a body-carrying status: one pass instead of
+    wsgi_header_list's copy and scan followed by the encoding. None: take the
+    general path.
     """
     encoded = []
     has_length = False
+    seen_uri = False
     for pair in pairs:
         raw_pair = _PAIR_BYTES.get(pair)
         if raw_pair is None:
@@ -645,8 +653,16 @@ def _encode_as_sent(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]] |
         name = raw_pair[0]
         if name == b"content-length":
             has_length = True
-        elif name in _LOCATION_NAMES:
-            return None
+        elif name in _URI_HEADER_NAMES:
+            text = pair[1]
+            if (
+                autocorrect
+                or seen_uri  # a second one (a repeat, or both kinds): rare
+                or pair[0] != _URI_HEADER_NAMES[name]
+                or iri_to_uri(text) != text
+            ):
+                return None
+            seen_uri = True
         encoded.append(raw_pair)
     return encoded if has_length else None
 

@@ -98,10 +98,19 @@ def _checked_content_type(value: object, from_mimetype: bool) -> str:
     return result
 
 
-_BODY_HEADERS = frozenset({"content-type", "content-length"})
-# Names whose values the send step rewrites (made URIs): a pending header list
-# never holds them, so it can be sent without looking at it.
-_REWRITTEN_HEADERS = frozenset({"location", "content-location"})
+# What a header name given to the constructor means for its fast path:
+# 0 a plain header, 1 Content-Type/Content-Length (they change the body
+# rules: general path), 2 Location/Content-Location (rewritten when sent).
+_SPECIAL_NAMES = {"content-type": 1, "content-length": 1, "location": 2, "content-location": 2}
+# name -> its kind, for names already validated; bounded like the other caches.
+_NAME_KINDS: dict[str, int] = {}
+
+
+def _name_kind(name: str) -> int:
+    kind = _SPECIAL_NAMES.get(validate_header_name(name).lower(), 0)
+    if len(_NAME_KINDS) < _CACHE_LIMIT:
+        _NAME_KINDS[name] = kind
+    return kind
 
 
 def _plain_header_pairs(headers: dict[Any, Any]) -> tuple[list[tuple[str, str]], bool] | None:
@@ -115,12 +124,18 @@ def _plain_header_pairs(headers: dict[Any, Any]) -> tuple[list[tuple[str, str]],
     for name, value in headers.items():
         if type(name) is not str or type(value) is not str:
             return None
-        lowered = name.lower()
-        if lowered in _BODY_HEADERS:
-            return None
-        if lowered in _REWRITTEN_HEADERS:
+        kind = _NAME_KINDS.get(name)
+        if kind is None:
+            kind = _name_kind(name)
+        if kind:
+            if kind == 1:
+                return None
             rewritten = True
-        pairs.append((validate_header_name(name), validate_header_value(name, value)))
+            value = validate_header_value(name, value)
+        elif not (value.isascii() and value.isprintable()):
+            # PERF: printable ASCII (almost every value) is safe as it is.
+            value = validate_header_value(name, value)
+        pairs.append((name, value))
     return pairs, rewritten
 
 
@@ -331,10 +346,14 @@ class Response(ResponseHeaderProperties, ResponseConditional):
             fast_mimetype = self.default_mimetype if mimetype is None else mimetype
             extra = ([], False) if headers is None else _plain_header_pairs(headers)
             if fast_mimetype is not None and extra is not None:
-                content = _checked_content_type(fast_mimetype, True)
-                self._status, self._status_code = _clean_status(
-                    self.default_status if status is None else status
-                )
+                # PERF: the caches are read inline; a miss takes the checks.
+                content = (
+                    _FROM_MIMETYPE.get(fast_mimetype) if type(fast_mimetype) is str else None
+                ) or _checked_content_type(fast_mimetype, True)
+                if status is None:
+                    status = self.default_status
+                status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
+                self._status, self._status_code = status_pair or _clean_status(status)
                 data = response.encode() if type(response) is str else response
                 pairs, rewritten = extra
                 pairs.append(("Content-Type", content))
