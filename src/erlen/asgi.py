@@ -379,11 +379,15 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
         ) from None
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
     request_class = app.request_class
-    if request_class.__init__ is _REQUEST_INIT:
+    if request_class is Request or request_class.__init__ is _REQUEST_INIT:
         # PERF: routing needs only the method and path; the PEP 3333 environ
         # is built the first time something reads it.
         request = request_class._deferred(
-            method.upper(), _routing_path(path), build_environ, scope, body
+            method.upper(),
+            path if path[:1] == "/" and path[1:2] != "/" else _routing_path(path),
+            build_environ,
+            scope,
+            body,
         )
     else:
         # A subclass's own __init__ gets the environ it expects.

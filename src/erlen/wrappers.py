@@ -451,9 +451,9 @@ class Request:
     _cached_json: tuple[Any, Any]
     _content_length: int | None
     _cookies: MultiDict[str, str]
-    _environ: dict[str, Any]
-    # (builder, *arguments) of an environ made on first use; see _deferred.
-    _environ_source: tuple[Any, ...]
+    # None until a deferred environ is built (see _deferred).
+    _environ: dict[str, Any] | None
+    _environ_source: tuple[Callable[[Any, Any], dict[str, Any]], Any, Any]
     _files: MultiDict[str, FileStorage]
     _form: MultiDict[str, str]
     _full_path: str
@@ -504,17 +504,19 @@ class Request:
         cls,
         method: str,
         path: str,
-        builder: Callable[..., dict[str, Any]],
-        *arguments: Any,
+        builder: Callable[[Any, Any], dict[str, Any]],
+        source: Any,
+        body: Any,
     ) -> Request:
-        """A request whose environ is built by ``builder(*arguments)`` on first use.
+        """A request whose environ is ``builder(source, body)``, built on first use.
 
         The ASGI adapter uses it when ``__init__`` is not overridden: routing
         needs only the method and the path, and many views read nothing else,
         so the PEP 3333 keys are made only when something asks for them.
         """
         self = cls.__new__(cls)
-        self._environ_source = (builder, *arguments)
+        self._environ = None
+        self._environ_source = (builder, source, body)
         self.shallow = False
         self.url_rule = None
         self.view_args = None
@@ -526,14 +528,12 @@ class Request:
     @property
     def environ(self) -> dict[str, Any]:
         """The PEP 3333 environ this request reads."""
-        try:
-            return self._environ
-        except AttributeError:
-            pass
-        builder, *arguments = self._environ_source
-        environ: dict[str, Any] = builder(*arguments)
-        self._environ = environ
-        environ["erlen.request"] = self
+        environ = self._environ
+        if environ is None:
+            builder, source, body = self._environ_source
+            environ = builder(source, body)
+            self._environ = environ
+            environ["erlen.request"] = self
         return environ
 
     @environ.setter
@@ -542,11 +542,9 @@ class Request:
 
     def _release_environ(self) -> None:
         """Break the environ -> request reference (the request is over)."""
-        try:
-            environ = self._environ
-        except AttributeError:
-            return
-        environ.pop("erlen.request", None)
+        environ = self._environ
+        if environ is not None:
+            environ.pop("erlen.request", None)
 
     def __repr__(self) -> str:
         try:
