@@ -112,13 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say("wrk is not installed: skipping the over-the-wire run")
             out.append("Skipped: `wrk` is not installed.")
         else:
-            duration = "1s" if options.quick else "3s"
+            duration = "1s" if options.quick else "2s"
+            rounds = 1 if options.quick else 3
             endpoints = [ENDPOINTS_BY_NAME[name] for name in WIRE_ENDPOINTS]
-            out += [f"`wrk -t1 -c16 -d{duration}` per endpoint; servers on 127.0.0.1.", ""]
-            results = []
-            for target in targets:
-                _say(f"wire: {target.peer.name} ...")
-                results.append(wire.measure_peer(target.peer, endpoints, wrk, duration))
+            out += [
+                f"`wrk -t1 -c16 -d{duration}` per endpoint and peer; servers on 127.0.0.1, all"
+                " started first and each endpoint warmed up for 0.5 s. Median of"
+                f" {rounds} round(s); each round loads every peer, in an order rotated per round.",
+                "",
+            ]
+            _say(f"wire: {len(targets)} servers, {rounds} round(s) ...")
+            results = wire.measure_all([t.peer for t in targets], endpoints, wrk, duration, rounds)
             out += report.wire_table(results, list(WIRE_ENDPOINTS))
 
     if options.routes:

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,33 +144,88 @@ def run_wrk(wrk: str, url: str, duration: str) -> tuple[float, str | None]:
 
 def measure_peer(peer: Peer, endpoints: list[Endpoint], wrk: str, duration: str) -> WireResult:
     """Start the peer's server, load each endpoint in turn, stop the server."""
-    port = free_port()
-    command = server_command(peer, port)
-    server = "gunicorn (1 sync worker)" if peer.protocol == "wsgi" else "uvicorn (1 worker)"
-    rps: dict[str, float] = {}
-    errors: dict[str, str] = {}
-    # a file, not a pipe: a chatty server must never block on a full pipe
+    return measure_all([peer], endpoints, wrk, duration, rounds=1)[0]
+
+
+def _server_name(peer: Peer) -> str:
+    return "gunicorn (1 sync worker)" if peer.protocol == "wsgi" else "uvicorn (1 worker)"
+
+
+def measure_all(
+    peers: list[Peer],
+    endpoints: list[Endpoint],
+    wrk: str,
+    duration: str,
+    rounds: int = 3,
+    warm_up: str = "0.5s",
+) -> list[WireResult]:
+    """Every peer's server at once; rounds of wrk runs interleaved across peers.
+
+    All servers start first and each endpoint is warmed up once, so no peer
+    pays for its first requests. Then each round loads every endpoint on
+    every peer, in an order rotated per round; the result is the median over
+    rounds, so a slow spell of this shared machine hits all peers alike.
+    """
+    rates: dict[str, dict[str, list[float]]] = {peer.name: {} for peer in peers}
+    errors: dict[str, dict[str, str]] = {peer.name: {} for peer in peers}
+    ports: dict[str, int] = {}
+    processes: list[subprocess.Popen[bytes]] = []
+    # files, not pipes: a chatty server must never block on a full pipe
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            wait_ready(port, process)
-            for endpoint in endpoints:
-                if endpoint.method != "GET":
-                    errors[endpoint.name] = "wrk sends GET only"
-                    continue
-                url = f"http://127.0.0.1:{port}{endpoint.path}"
+            for peer in peers:
+                port = free_port()
+                processes.append(
+                    subprocess.Popen(
+                        server_command(peer, port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+                    )
+                )
+                ports[peer.name] = port
+            live: list[Peer] = []
+            for peer, process in zip(peers, processes, strict=True):
                 try:
-                    rate, warning = run_wrk(wrk, url, duration)
-                except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
-                    errors[endpoint.name] = str(error)
-                    continue
-                rps[endpoint.name] = rate
-                if warning is not None:
-                    errors[endpoint.name] = warning
-        except RuntimeError as error:
-            log.seek(0)
-            detail = log.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
-            errors["server"] = f"{error} {detail[0]}".strip()
+                    wait_ready(ports[peer.name], process)
+                except RuntimeError as error:
+                    log.seek(0)
+                    lines = log.read().decode(errors="replace").strip().splitlines()
+                    errors[peer.name]["server"] = f"{error} {(lines or [''])[-1]}".strip()
+                else:
+                    live.append(peer)
+            loaded = [endpoint for endpoint in endpoints if endpoint.method == "GET"]
+            for peer in peers:
+                for endpoint in endpoints:
+                    if endpoint.method != "GET":
+                        errors[peer.name][endpoint.name] = "wrk sends GET only"
+            for peer in live:
+                for endpoint in loaded:
+                    url = f"http://127.0.0.1:{ports[peer.name]}{endpoint.path}"
+                    try:
+                        run_wrk(wrk, url, warm_up)
+                    except (RuntimeError, ValueError, subprocess.TimeoutExpired):
+                        pass  # the measured runs report it
+            for round_index in range(rounds):
+                shift = round_index % max(len(live), 1)
+                order = live[shift:] + live[:shift]
+                for endpoint in loaded:
+                    for peer in order:
+                        url = f"http://127.0.0.1:{ports[peer.name]}{endpoint.path}"
+                        try:
+                            rate, warning = run_wrk(wrk, url, duration)
+                        except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
+                            errors[peer.name][endpoint.name] = str(error)
+                            continue
+                        rates[peer.name].setdefault(endpoint.name, []).append(rate)
+                        if warning is not None:
+                            errors[peer.name][endpoint.name] = warning
         finally:
-            stop(process)
-    return WireResult(peer.name, server, rps, errors)
+            for process in processes:
+                stop(process)
+    return [
+        WireResult(
+            peer.name,
+            _server_name(peer),
+            {name: statistics.median(values) for name, values in rates[peer.name].items()},
+            errors[peer.name],
+        )
+        for peer in peers
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 from typing import Any
 
@@ -101,3 +103,32 @@ def test_root_path_is_stripped_before_routing() -> None:
     described = json.loads(result.body)
     assert (described["path"], described["script_root"]) == ("/describe/z", "/mount")
     assert described["url"] == "http://localhost/mount/describe/z"
+
+
+def test_sends_run_outside_the_request_context() -> None:
+    # Servers snapshot the context while sending (uvicorn's keep-alive timer
+    # does); a snapshot holding the request would keep it alive until the
+    # connection's next request.
+    app = make_app()
+    snapshots: list[contextvars.Context] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        snapshots.append(contextvars.copy_context())
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/plain",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "server": ("localhost", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    assert len(snapshots) == 2
+    assert all(_cv_context not in snapshot for snapshot in snapshots)

@@ -549,7 +549,7 @@ class Erlen:
             if context.depth == 0:
                 # Nothing registered: only the environ/request cycle and
                 # uploaded files need attention.
-                request._release_environ()
+                environ.pop("erlen.request", None)
                 request.close()
             _cv_context.reset(token)
 
@@ -827,7 +827,9 @@ class Erlen:
         status: Any = None
         headers: Any = None
         response_class = self.response_class
-        # PERF: the common case (a string or a response) is tested first.
+        # PERF: the common cases (a response or a string) are tested first.
+        if type(rv) is response_class:
+            return rv
         if type(rv) is str:
             if response_class._plain_text_init:
                 return response_class._from_text(rv)

@@ -400,7 +400,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
     request = context.request
     assert request is not None
     context.depth = 1
-    token = _cv_context.set(context)
+    token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     try:
         rule = request.url_rule
@@ -464,6 +464,13 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             except Exception:
                 encoded = None  # send_response meets the error again and answers 500
             if encoded is not None:
+                # Leave the request's context before handing the messages over:
+                # a server may snapshot the context meanwhile (uvicorn's
+                # keep-alive timer does) and so keep the request, its response
+                # and everything they hold alive until the connection's next
+                # request, which feeds the garbage collector for nothing.
+                _cv_context.reset(token)  # type: ignore[arg-type]
+                token = None
                 await send({"type": "http.response.start", "status": code, "headers": encoded})
                 await send(
                     {
@@ -494,7 +501,8 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 # uploaded files need attention.
                 request._release_environ()
                 request.close()
-        _cv_context.reset(token)
+        if token is not None:
+            _cv_context.reset(token)
 
 
 async def _dispatch_async(
