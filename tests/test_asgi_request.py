@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from erlen import Flask, asgi as erlen_asgi, request
+from erlen.ctx import _cv_context
 from erlen.wrappers import Request
 from tests.support import call_asgi, call_wsgi
 
