@@ -447,7 +447,11 @@ class Erlen:
         try:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
-            request.url_rule, request.view_args = self.url_map.match(
+            url_map = self.url_map
+            # PERF: the path and method are canonical already; a Map subclass
+            # with its own match() still gets every call.
+            match = url_map._match_canonical if type(url_map) is Map else url_map.match
+            request.url_rule, request.view_args = match(
                 request._path, request._method, query_string
             )
         except HTTPException as error:

@@ -14,6 +14,7 @@ import contextvars
 import functools
 import sys
 import threading
+import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -780,6 +781,7 @@ async def _send_path(response: Response, method: str, send: Send) -> None:
 
 
 _END = object()
+_ASYNC_GENERATOR = types.AsyncGeneratorType
 #: Seconds an async body streams before a task starts watching for a disconnect.
 WATCH_AFTER = 0.05
 #: Chunks a sync generator may run ahead of the socket before it waits.
@@ -949,12 +951,13 @@ async def _send_async_body(
 
     watcher: asyncio.Future[None] | None = None
 
-    def hang_up(watch: asyncio.Future[None]) -> None:
-        if not finished and not watch.cancelled() and watch.exception() is None:
-            task.cancel()
-
     def start_watching() -> None:
         nonlocal watcher
+
+        def hang_up(watch: asyncio.Future[None]) -> None:
+            if not finished and not watch.cancelled() and watch.exception() is None:
+                task.cancel()
+
         if not finished:
             watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
             watcher.add_done_callback(hang_up)
@@ -986,7 +989,9 @@ async def _send_async_body(
         watch.discard(start_watching)
         if watcher is not None:
             watcher.cancel()
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        # PERF: an async generator that ran to its end has nothing to close.
+        if type(source) is not _ASYNC_GENERATOR or source.ag_frame is not None:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
         response.close()

@@ -415,7 +415,10 @@ class Response(ResponseHeaderProperties, ResponseConditional):
                 header_obj._list.append(("Content-Length", str(len(data))))
             else:
                 self.set_data(response)
-        elif isinstance(response, Iterable) or hasattr(response, "__aiter__"):
+        elif (
+            # PERF: what isinstance(response, Iterable) checks, without the ABC machinery.
+            getattr(type(response), "__iter__", None) is not None or hasattr(response, "__aiter__")
+        ):
             self.response = response
         else:
             raise ArgumentTypeError(

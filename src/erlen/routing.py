@@ -249,6 +249,16 @@ class IntegerConverter(NumberConverter):
 
     regex = r"\d+"
 
+    def to_python(self, value: str) -> Any:
+        # PERF: ``<int:id>`` without bounds or a digit count (the usual
+        # form) needs only the conversion; the regex already checked the text.
+        if self.fixed_digits or self.min is not None or self.max is not None:
+            return super().to_python(value)
+        try:
+            return int(value)
+        except ValueError as error:  # more digits than int() accepts
+            raise ValidationError() from error
+
 
 class FloatConverter(NumberConverter):
     """Decimal numbers with a dot: ``<float:ratio>``."""
@@ -871,8 +881,23 @@ class Map:
         hit = self._static_hits.get(key)
         if hit is not None:
             return hit, {}
-        method = method.upper()
-        path = "/" + path.lstrip("/") if path else ""
+        return self._match_canonical(
+            "/" + path.lstrip("/") if path else "", method.upper(), query_string, key
+        )
+
+    def _match_canonical(
+        self, path: str, method: str, query_string: str, key: tuple[str, str] | None = None
+    ) -> tuple[Rule, dict[str, Any]]:
+        """:meth:`match` for a path with one leading slash and an upper-case method.
+
+        ``key`` is the caller's (path, method) before normalizing, when it
+        differs: a static hit is remembered under it only if it is canonical.
+        """
+        if key is None:
+            key = (path, method)
+            hit = self._static_hits.get(key)
+            if hit is not None:
+                return hit, {}
         rules = self._static.get(path)
         if rules is not None:
             for rule in rules:

@@ -501,16 +501,23 @@ class Headers:
             # PERF: set() inlined for a known name and a printable ASCII value
             # (Location and Content-Location, 8 and 16 long, take the full check).
             name: str = key if key in _valid_names else validate_header_name(key)
-            if (
+            if not (
                 value.__class__ is str
                 and value.isascii()
                 and value.isprintable()
                 and len(name) != 8
                 and len(name) != 16
             ):
-                self._set_trusted(name, value)
-            else:
-                self._set_trusted(name, validate_header_value(name, value))
+                value = validate_header_value(name, value)
+            # _set_trusted, inlined: replace the first match and drop the rest.
+            pairs = self._list
+            lowered = name.lower()
+            for index, (old, _) in enumerate(pairs):
+                if old.lower() == lowered:
+                    pairs[index] = (name, value)
+                    pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
+                    return
+            pairs.append((name, value))
         elif isinstance(key, str):
             self.set(key, value)
         elif isinstance(key, int):
