@@ -12,6 +12,7 @@ blocking; ``await response.aget_data()`` buffers it.
 
 from __future__ import annotations
 
+import types
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -53,6 +54,9 @@ def _refuse_async_body(accessor: str) -> AsyncBodyError:
         " to buffer it (or send the response as it is: it is streamed on WSGI and ASGI)."
     )
 
+
+_GENERATOR = types.GeneratorType
+_ASYNC_GENERATOR = types.AsyncGeneratorType
 
 _DEFAULT_MAX_COOKIE_SIZE = 4093
 _FORBIDDEN_CHARS = ("\r", "\n", "\x00")
@@ -362,6 +366,28 @@ class Response(ResponseHeaderProperties, ResponseConditional):
                 # the body) becomes a Headers object only if someone asks.
                 self._headers = Headers._from_trusted(pairs) if rewritten else pairs
                 self.response = [data]
+                self.direct_passthrough = direct_passthrough
+                self._on_close = None
+                self._stream = None
+                return
+        elif (
+            headers is None
+            and content_type is None
+            and (type(response) is _GENERATOR or type(response) is _ASYNC_GENERATOR)
+        ):
+            # PERF: a streamed body from a generator (Flask's streaming idiom),
+            # built as the general path below builds it.
+            fast_mimetype = self.default_mimetype if mimetype is None else mimetype
+            if fast_mimetype is not None:
+                content = (
+                    _FROM_MIMETYPE.get(fast_mimetype) if type(fast_mimetype) is str else None
+                ) or _checked_content_type(fast_mimetype, True)
+                if status is None:
+                    status = self.default_status
+                status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
+                self._status, self._status_code = status_pair or _clean_status(status)
+                self._headers = Headers._from_trusted([("Content-Type", content)])
+                self.response = response
                 self.direct_passthrough = direct_passthrough
                 self._on_close = None
                 self._stream = None
