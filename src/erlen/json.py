@@ -246,7 +246,12 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=_COMPACT)
-        response: Response = self._app.response_class(body + "\n", mimetype=self.mimetype)
+        response_class = self._app.response_class
+        response: Response
+        if response_class._plain_text_init:
+            response = response_class._from_text(body + "\n", mimetype=self.mimetype)
+        else:
+            response = response_class(body + "\n", mimetype=self.mimetype)
         return response
 
 

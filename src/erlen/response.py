@@ -55,6 +55,7 @@ def _refuse_async_body(accessor: str) -> AsyncBodyError:
     )
 
 
+_new_headers = Headers.__new__
 _GENERATOR = types.GeneratorType
 _ASYNC_GENERATOR = types.AsyncGeneratorType
 
@@ -288,16 +289,20 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         cls._plain_text_init = cls._plain_set_data and cls.__init__ is Response.__init__
 
     @classmethod
-    def _from_text(cls, text: str, status: int | None = None) -> Response:
-        """``cls(text, status=status)`` for a str body, built without the argument checks.
+    def _from_text(
+        cls, text: str, status: int | None = None, mimetype: str | None = None
+    ) -> Response:
+        """``cls(text, status=status, mimetype=mimetype)`` for a str body, without the checks.
 
         PERF: a view returning a string (or a string and a status) is the most
-        common response; make_response uses this when ``_plain_text_init``.
+        common response, and jsonify the next; make_response and the JSON
+        provider use this when ``_plain_text_init``.
         """
-        mimetype = cls.default_mimetype
+        if mimetype is None:
+            mimetype = cls.default_mimetype
         content_type = _FROM_MIMETYPE.get(mimetype) if type(mimetype) is str else None
         if content_type is None or not cls.automatically_set_content_length:
-            return cls(text, status=status)
+            return cls(text, status=status, mimetype=mimetype)
         if status is None:
             status = cls.default_status
         status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
@@ -466,7 +471,11 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         """The response headers (a :class:`~erlen.http.headers.Headers`)."""
         headers = self._headers
         if type(headers) is list:
-            headers = self._headers = Headers._from_trusted(headers)
+            # Headers._from_trusted, inlined (PERF: most responses that are
+            # changed after construction come through here).
+            pending = headers
+            headers = self._headers = _new_headers(Headers)
+            headers._list = pending
         return headers  # type: ignore[return-value]
 
     @headers.setter
