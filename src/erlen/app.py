@@ -30,7 +30,7 @@ from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response, is_async_body
 from erlen.routing import Map, Rule
-from erlen.wrappers import Request
+from erlen.wrappers import Request, _path_from_wsgi
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
@@ -54,6 +54,12 @@ _DISPATCH_STEPS = (
 )
 
 _RESPONSE_CALL = Response.__call__
+_REQUEST_INIT = Request.__init__
+
+
+def _make_wsgi_request(app: Erlen, method: str, path: str, environ: Any, body: Any) -> Request:
+    """The request of a WSGI context routed without it (see Erlen._route_deferred)."""
+    return app.request_class(environ)
 
 _INVALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the"
@@ -439,37 +445,90 @@ class Erlen:
     def _make_context(self, environ: dict[str, Any]) -> Context:
         # ``request.json_module`` is left to its default, ``erlen.json``, whose
         # functions use this app's provider (``app.json``) inside the request.
-        request = self.request_class(environ)
-        return self._route(request, bool(environ.get("PATH_INFO")), environ.get("QUERY_STRING", ""))
+        has_path = bool(environ.get("PATH_INFO"))
+        query_string = environ.get("QUERY_STRING", "")
+        request_class = self.request_class
+        if request_class is Request or request_class.__init__ is _REQUEST_INIT:
+            # PERF: routed from the method and path; the Request is made when
+            # something reads it (many views never do).
+            method = environ.get("REQUEST_METHOD") or "GET"
+            return self._route_deferred(
+                _make_wsgi_request,
+                (method if type(method) is str else str(method)).upper(),
+                _path_from_wsgi(environ.get("PATH_INFO") or ""),
+                environ,
+                None,
+                has_path,
+                query_string,
+            )
+        return self._route(request_class(environ), has_path, query_string)
+
+    def _match(self, path: str, method: str, query_string: str) -> tuple[Rule, dict[str, Any]]:
+        url_map = self.url_map
+        # PERF: the path and method are canonical already; a Map subclass
+        # with its own match() still gets every call.
+        if type(url_map) is Map:
+            return url_map._match_canonical(path, method, query_string)
+        return url_map.match(path, method, query_string)
 
     def _route(self, request: Request, has_path: bool, query_string: str) -> Context:
         """Match ``request`` (its routing attributes are set) and make its context."""
         try:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
-            url_map = self.url_map
-            # PERF: the path and method are canonical already; a Map subclass
-            # with its own match() still gets every call.
-            match = url_map._match_canonical if type(url_map) is Map else url_map.match
-            request.url_rule, request.view_args = match(
+            request.url_rule, request.view_args = self._match(
                 request._path, request._method, query_string
             )
         except HTTPException as error:
-            if isinstance(error, RequestRedirect):
-                error.new_url = self._absolute_redirect(request, error.new_url)
-            # The stored error is raised again at dispatch, with a new traceback;
-            # dropping this one breaks a frame/request reference cycle.
-            error.__traceback__ = None
-            request.routing_exception = error
+            self._store_routing_error(request, error)
         if not has_path:
-            # As Werkzeug: an empty path (a mount point without its slash) is
-            # redirected to the slash.
-            target = self._absolute_redirect(
-                request, "/" + (f"?{query_string}" if query_string else "")
-            )
-            request.url_rule = None
-            request.routing_exception = RequestRedirect(target)
+            self._redirect_to_slash(request, query_string)
         return Context(self, request)
+
+    def _route_deferred(
+        self,
+        make: Callable[..., Request],
+        method: str,
+        path: str,
+        source: Any,
+        body: Any,
+        has_path: bool,
+        query_string: str,
+    ) -> Context:
+        """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
+        source, body)`` makes it, on first use when routing succeeds, at once if not."""
+        try:
+            rule, view_args = self._match(path, method, query_string)
+        except HTTPException as error:
+            request = make(self, method, path, source, body)
+            self._store_routing_error(request, error)
+        else:
+            if has_path:
+                context = Context(self)
+                context.pending_request = (make, rule, view_args, method, path, source, body)
+                return context
+            request = make(self, method, path, source, body)
+            request.url_rule, request.view_args = rule, view_args
+        if not has_path:
+            self._redirect_to_slash(request, query_string)
+        return Context(self, request)
+
+    def _store_routing_error(self, request: Request, error: HTTPException) -> None:
+        if isinstance(error, RequestRedirect):
+            error.new_url = self._absolute_redirect(request, error.new_url)
+        # The stored error is raised again at dispatch, with a new traceback;
+        # dropping this one breaks a frame/request reference cycle.
+        error.__traceback__ = None
+        request.routing_exception = error
+
+    def _redirect_to_slash(self, request: Request, query_string: str) -> None:
+        # As Werkzeug: an empty path (a mount point without its slash) is
+        # redirected to the slash.
+        target = self._absolute_redirect(
+            request, "/" + (f"?{query_string}" if query_string else "")
+        )
+        request.url_rule = None
+        request.routing_exception = RequestRedirect(target)
 
     @staticmethod
     def _absolute_redirect(request: Request, new_url: str) -> str:
@@ -497,20 +556,26 @@ class Erlen:
         # routing, context, view, make_response, send and teardown.
         context = self._make_context(environ)
         context.depth = 1
-        request = context.request
-        assert request is not None
         token = _cv_context.set(context)
         try:
             try:
-                routing_error = request.routing_exception
+                pending = context.pending_request
+                if pending is not None:
+                    # Routed, and the request object not made (see Context).
+                    rule, view_args, method = pending[1], pending[2], pending[3]
+                    routing_error = None
+                else:
+                    request = context._request
+                    assert request is not None
+                    rule, view_args, method = request.url_rule, request.view_args, request._method
+                    routing_error = request.routing_exception
                 if routing_error is not None:
                     # Handled without raising it (no subclass overrides the
                     # raise): no traceback, so no frame cycle to collect.
                     rv = self.handle_user_exception(routing_error)
                 else:
                     try:
-                        rule = request.url_rule
-                        if rule.provide_automatic_options and request._method == "OPTIONS":
+                        if rule.provide_automatic_options and method == "OPTIONS":
                             rv = self.dispatch_request()
                         else:
                             endpoint = rule.endpoint
@@ -520,7 +585,7 @@ class Erlen:
                                 call = self._sync_view(endpoint)
                             else:
                                 call = cached[1]
-                            rv = call(**request.view_args)  # type: ignore[arg-type]
+                            rv = call(**view_args)
                     except Exception as exception:
                         rv = self.handle_user_exception(exception)
                         if rv is exception:
@@ -552,9 +617,11 @@ class Erlen:
             context.depth -= 1
             if context.depth == 0:
                 # Nothing registered: only the environ/request cycle and
-                # uploaded files need attention.
-                environ.pop("erlen.request", None)
-                request.close()
+                # uploaded files of a request that was made need attention.
+                made = context._request
+                if made is not None:
+                    environ.pop("erlen.request", None)
+                    made.close()
             _cv_context.reset(token)
 
     def _wsgi_app_with_hooks(
@@ -721,15 +788,14 @@ class Erlen:
         return response
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
-        request = context.request
-        if request is not None:
-            # PERF: the environ and the request refer to each other; breaking
-            # the cycle here frees both by reference counting instead of
-            # leaving them to the cyclic garbage collector.
-            request._release_environ()
+        # The request only if it was made (reading context.request makes it).
+        request = context._request
         if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
-            # PERF: nothing registered; only uploaded files may need closing.
+            # PERF: nothing registered; only uploaded files may need closing,
+            # and the environ -> request reference is broken so both are
+            # freed by reference counting, not by the cyclic collector.
             if request is not None:
+                request._release_environ()
                 request.close()
             return
         token = _cv_context.set(context)
@@ -740,8 +806,10 @@ class Erlen:
                     self.ensure_sync(function)(error)
             for function in reversed(self.teardown_appcontext_funcs):
                 self.ensure_sync(function)(error)
-            if context.request is not None:
-                context.request.close()
+            request = context._request  # made by a teardown function, perhaps
+            if request is not None:
+                request._release_environ()
+                request.close()
         finally:
             _cv_context.reset(token)
 

@@ -381,38 +381,57 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
     request_class = app.request_class
     if request_class is Request or request_class.__init__ is _REQUEST_INIT:
-        # PERF: routing needs only the method and path; the PEP 3333 environ
-        # is built the first time something reads it.
-        request = request_class._deferred(
+        # PERF: routing needs only the method and path; the request object is
+        # made when something reads it, and its PEP 3333 environ later still.
+        context = app._route_deferred(
+            _make_asgi_request,
             method.upper(),
             path if path[:1] == "/" and path[1:2] != "/" else _routing_path(path),
-            build_environ,
             scope,
             body,
+            bool(path),
+            query,
         )
-    else:
-        # A subclass's own __init__ gets the environ it expects.
-        request = request_class(build_environ(scope, body))
-    return app._route(request, bool(path), query), body
+        return context, body
+    # A subclass's own __init__ gets the environ it expects.
+    return app._route(request_class(build_environ(scope, body)), bool(path), query), body
+
+
+def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: Any) -> Request:
+    """The request of an ASGI context routed without it (see Erlen._route_deferred)."""
+    return app.request_class._deferred(method, path, build_environ, scope, body)
+
+
+def _request_of(context: Context) -> Request:
+    request = context.request
+    assert request is not None
+    return request
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     context, body = _make_request(app, scope, receive)
-    request = context.request
-    assert request is not None
     context.depth = 1
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     try:
-        rule = request.url_rule
+        pending = context.pending_request
+        if pending is not None:
+            # Routed, and the request object not made (see Context).
+            rule, view_args, method = pending[1], pending[2], pending[3]
+            routing_error = None
+        else:
+            made = context._request
+            assert made is not None
+            rule, view_args, method = made.url_rule, made.view_args, made._method
+            routing_error = made.routing_exception
         view = None
         if not (
             app._overrides_dispatch
             or app.before_request_funcs
             or app.after_request_funcs
-            or request.routing_exception is not None
+            or routing_error is not None
             or not body.complete
-            or (rule.provide_automatic_options and request._method == "OPTIONS")
+            or (rule.provide_automatic_options and method == "OPTIONS")
         ):
             view = app.view_functions.get(rule.endpoint)
             if view is not None and not _is_async(view):
@@ -422,7 +441,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # to buffer: the steps of _dispatch_async, flattened.
             try:
                 try:
-                    rv = await view(**request.view_args)  # type: ignore[arg-type]
+                    rv = await view(**view_args)
                 except Exception as exception:
                     rv = await _handle_user_exception_async(app, exception)
                     if rv is exception:
@@ -476,19 +495,19 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 await send(
                     {
                         "type": "http.response.body",
-                        "body": b"" if request._method == "HEAD" else source[0],
+                        "body": b"" if method == "HEAD" else source[0],
                     }
                 )
                 return
         try:
-            await send_response(response, request, send, receive, scope)
+            await send_response(response, _request_of(context), send, receive, scope)
         except _NotStarted as failure:
             # The response could not be turned into headers (a bad Location,
             # a header the server cannot encode): it is closed and a 500 sent.
             error = failure.__cause__
             assert isinstance(error, Exception)
             response = await _handle_exception_async(app, error)
-            await send_response(response, request, send, receive, scope)
+            await send_response(response, _request_of(context), send, receive, scope)
     except BaseException as exception:
         error = error or exception
         raise
@@ -499,9 +518,11 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 await run_sync(app._teardown, context, error)
             else:
                 # Nothing registered: only the environ/request cycle and
-                # uploaded files need attention.
-                request._release_environ()
-                request.close()
+                # uploaded files of a request that was made need attention.
+                made = context._request
+                if made is not None:
+                    made._release_environ()
+                    made.close()
         if token is not None:
             _cv_context.reset(token)
 

@@ -52,19 +52,46 @@ _NO_FUNCTIONS: list[Any] = []
 
 
 class Context:
-    """What one request (or one ``app.app_context()`` block) can see."""
+    """What one request (or one ``app.app_context()`` block) can see.
 
-    __slots__ = ("_g", "after_request_functions", "app", "depth", "request")
+    The request object may be made on first use: the protocol adapters route
+    a request from its method and path alone and store what making the
+    :class:`~erlen.wrappers.Request` needs in ``pending_request`` (PERF: many
+    views never read ``request``).
+    """
+
+    __slots__ = ("_g", "_request", "after_request_functions", "app", "depth", "pending_request")
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
         self.app = app
-        self.request = request
+        self._request = request
+        #: ``(make, rule, view_args, method, path, source, body)`` of a request
+        #: routed without its object; ``make(app, method, path, source, body)``.
+        self.pending_request: tuple[Any, ...] | None = None
         # PERF: most requests never touch ``g``; it is made on first use.
         self._g: _AppGlobals | None = None
         self.after_request_functions: list[Callable[[Response], Response]] = _NO_FUNCTIONS
         # How many holders keep the context alive (the dispatch, a
         # stream_with_context body, a ``with`` block): teardown runs at zero.
         self.depth = 0
+
+    @property
+    def request(self) -> Request | None:
+        """The request of this context (made now if it was routed without one)."""
+        request = self._request
+        if request is None and self.pending_request is not None:
+            make, rule, view_args, method, path, source, body = self.pending_request
+            self.pending_request = None
+            request = make(self.app, method, path, source, body)
+            request.url_rule = rule
+            request.view_args = view_args
+            self._request = request
+        return request
+
+    @request.setter
+    def request(self, value: Request | None) -> None:
+        self._request = value
+        self.pending_request = None
 
     @property
     def g(self) -> _AppGlobals:
