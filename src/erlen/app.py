@@ -61,6 +61,7 @@ def _make_wsgi_request(app: Erlen, method: str, path: str, environ: Any, body: A
     """The request of a WSGI context routed without it (see Erlen._route_deferred)."""
     return app.request_class(environ)
 
+
 _INVALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the"
     " form (body, status, headers), (body, status), or (body, headers)."
