@@ -55,6 +55,7 @@ _DISPATCH_STEPS = (
 
 _RESPONSE_CALL = Response.__call__
 _REQUEST_INIT = Request.__init__
+_EXCEPTIONS_MODULE = HTTPException.__module__
 
 
 def _make_wsgi_request(app: Erlen, method: str, path: str, environ: Any, body: Any) -> Request:
@@ -941,7 +942,12 @@ class Erlen:
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
-                rv = rv.get_response(self._request_environ())
+                if type(rv).get_response.__module__ == _EXCEPTIONS_MODULE:
+                    # The request stands in for its environ (as in Werkzeug),
+                    # which is then built only if a page method reads it.
+                    rv = rv.get_response(current_context().request)
+                else:
+                    rv = rv.get_response(self._request_environ())
                 if not isinstance(rv, response_class):
                     rv = response_class.force_type(rv, self._request_environ())
             elif isinstance(rv, Response) or callable(rv):

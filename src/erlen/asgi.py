@@ -370,7 +370,14 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
                     has_body = True
             elif name == b"transfer-encoding":
                 has_body = True
+            elif type(name) is not bytes:
+                # Caught here, not when (or if) the environ is built.
+                raise TypeError(f"header names must be bytes, got {type(name).__name__}")
         query = scope.get("query_string", b"").decode("latin-1")
+        server = scope.get("server")
+        client = scope.get("client")
+        if (server is not None and len(server) != 2) or (client is not None and len(client) != 2):
+            raise ValueError("server and client must be (host, port) pairs")
         if not path.isascii():
             path.encode("utf-8")  # a lone surrogate cannot be a PEP 3333 path
     except (AttributeError, TypeError, ValueError) as error:

@@ -95,6 +95,16 @@ class HTTPException(Exception):
 
     code: int | None = None
     description: str | None = None
+    #: Whether a page method (get_body, get_description, get_headers) comes
+    #: from outside this module, and so may read the environ it is given.
+    _uses_environ = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._uses_environ = any(
+            getattr(cls, name).__module__ != __name__
+            for name in ("get_body", "get_description", "get_headers")
+        )
 
     def __init__(self, description: str | None = None, response: Response | None = None) -> None:
         super().__init__()
@@ -142,7 +152,9 @@ class HTTPException(Exception):
             return self.response
         from erlen.response import Response
 
-        if environ is not None:
+        if environ is not None and type(self)._uses_environ:
+            # PERF: erlen's own pages never read it; a request given in its
+            # place (see Erlen.make_response) keeps its environ unbuilt.
             environ = _get_environ(environ)
         if type(self).get_headers is HTTPException.get_headers:
             # PERF: only the HTML Content-Type: the Response's short path builds it.
