@@ -441,7 +441,8 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             or (rule.provide_automatic_options and method == "OPTIONS")
         ):
             view = app.view_functions.get(rule.endpoint)
-            if view is not None and not _is_async(view):
+            # PERF: _is_async's cache, read inline.
+            if view is not None and not (_coroutine_flags.get(view) or _is_async(view)):
                 view = None
         if view is not None:
             # PERF: an ``async def`` view in an app without hooks, and no body
