@@ -342,20 +342,25 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if (
-            content_type is None
-            and (type(response) is str or type(response) is bytes)
-            and self._plain_set_data
-            and self.automatically_set_content_length
-            and (headers is None or type(headers) is dict)
+        body_type = type(response)
+        if content_type is None and (
+            (
+                (body_type is str or body_type is bytes)
+                and self._plain_set_data
+                and self.automatically_set_content_length
+                and (headers is None or type(headers) is dict)
+            )
+            or (headers is None and (body_type is _GENERATOR or body_type is _ASYNC_GENERATOR))
         ):
-            # PERF: the most common response, a str or bytes body with at most a
-            # mimetype, a status and a dict of plain extra headers, built without
-            # the general path's branches (same header order as that path).
+            # PERF: the most common responses: a str or bytes body with at most
+            # a mimetype, a status and a dict of plain extra headers, or a
+            # generator (Flask's streaming idiom) with at most a mimetype and a
+            # status; built without the general path's branches, with the
+            # same header order as that path.
             fast_mimetype = self.default_mimetype if mimetype is None else mimetype
             extra = ([], False) if headers is None else _plain_header_pairs(headers)
             if fast_mimetype is not None and extra is not None:
-                # PERF: the caches are read inline; a miss takes the checks.
+                # The caches are read inline; a miss takes the checks.
                 content = (
                     _FROM_MIMETYPE.get(fast_mimetype) if type(fast_mimetype) is str else None
                 ) or _checked_content_type(fast_mimetype, True)
@@ -363,36 +368,19 @@ class Response(ResponseHeaderProperties, ResponseConditional):
                     status = self.default_status
                 status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
                 self._status, self._status_code = status_pair or _clean_status(status)
-                data = response.encode() if type(response) is str else response
                 pairs, rewritten = extra
                 pairs.append(("Content-Type", content))
-                pairs.append(("Content-Length", str(len(data))))
-                # The pending list (no Location, a Content-Length that matches
-                # the body) becomes a Headers object only if someone asks.
-                self._headers = Headers._from_trusted(pairs) if rewritten else pairs
-                self.response = [data]
-                self.direct_passthrough = direct_passthrough
-                self._on_close = None
-                self._stream = None
-                return
-        elif (
-            headers is None
-            and content_type is None
-            and (type(response) is _GENERATOR or type(response) is _ASYNC_GENERATOR)
-        ):
-            # PERF: a streamed body from a generator (Flask's streaming idiom),
-            # built as the general path below builds it.
-            fast_mimetype = self.default_mimetype if mimetype is None else mimetype
-            if fast_mimetype is not None:
-                content = (
-                    _FROM_MIMETYPE.get(fast_mimetype) if type(fast_mimetype) is str else None
-                ) or _checked_content_type(fast_mimetype, True)
-                if status is None:
-                    status = self.default_status
-                status_pair = _STATUS_BY_CODE.get(status) if type(status) is int else None
-                self._status, self._status_code = status_pair or _clean_status(status)
-                self._headers = Headers._from_trusted([("Content-Type", content)])
-                self.response = response
+                if body_type is str or body_type is bytes:
+                    given: Any = response  # str or bytes, told apart by body_type
+                    data: bytes = given.encode() if body_type is str else given
+                    pairs.append(("Content-Length", str(len(data))))
+                    # The pending list (no Location, a Content-Length that
+                    # matches the body) becomes a Headers object only if asked.
+                    self._headers = Headers._from_trusted(pairs) if rewritten else pairs
+                    self.response = [data]
+                else:
+                    self._headers = Headers._from_trusted(pairs)
+                    self.response = response  # type: ignore[assignment]
                 self.direct_passthrough = direct_passthrough
                 self._on_close = None
                 self._stream = None

@@ -509,15 +509,7 @@ class Headers:
                 and len(name) != 16
             ):
                 value = validate_header_value(name, value)
-            # _set_trusted, inlined: replace the first match and drop the rest.
-            pairs = self._list
-            lowered = name.lower()
-            for index, (old, _) in enumerate(pairs):
-                if old.lower() == lowered:
-                    pairs[index] = (name, value)
-                    pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
-                    return
-            pairs.append((name, value))
+            self._set_trusted(name, value)
         elif isinstance(key, str):
             self.set(key, value)
         elif isinstance(key, int):
