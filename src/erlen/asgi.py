@@ -409,12 +409,6 @@ def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: A
     return app.request_class._deferred(method, path, build_environ, scope, body)
 
 
-def _request_of(context: Context) -> Request:
-    request = context.request
-    assert request is not None
-    return request
-
-
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
     context, body = _make_request(app, scope, receive)
     context.depth = 1
@@ -508,14 +502,14 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 )
                 return
         try:
-            await send_response(response, _request_of(context), send, receive, scope)
+            await send_response(response, context, send, receive, scope, method)
         except _NotStarted as failure:
             # The response could not be turned into headers (a bad Location,
             # a header the server cannot encode): it is closed and a 500 sent.
             error = failure.__cause__
             assert isinstance(error, Exception)
             response = await _handle_exception_async(app, error)
-            await send_response(response, _request_of(context), send, receive, scope)
+            await send_response(response, context, send, receive, scope, method)
     except BaseException as exception:
         error = error or exception
         raise
@@ -711,20 +705,23 @@ def _encode_as_sent(
 
 async def send_response(
     response: Response,
-    request: Request | dict[str, Any],
+    request: Request | Context | dict[str, Any],
     send: Send,
     receive: Receive,
     scope: Scope | None = None,
+    method: str | None = None,
 ) -> None:
     """Send a response: headers, then the body as it is produced; always closed once.
 
-    ``request`` is the request being answered, or a PEP 3333 environ.
+    ``request`` is the request being answered, its context (with ``method``;
+    the request is then made only if a header rule needs its URL), or a PEP
+    3333 environ.
     """
     source: Any = response.response
     if type(request) is dict:
         method = request["REQUEST_METHOD"]
         scope = scope or request.get("asgi.scope")
-    else:
+    elif method is None:
         method = cast(Request, request)._method
     if (
         type(source) is list
@@ -761,7 +758,7 @@ async def send_response(
         await _send_path(response, method, send)
         return
     if is_async_body(source):
-        await _send_async_body(response, request, send, receive)
+        await _send_async_body(response, method, request, send, receive)
         return
     try:
         headers = wsgi_header_list(response, request)
@@ -951,7 +948,7 @@ def _watch_for(loop: asyncio.AbstractEventLoop) -> _LongStreams:
 
 
 async def _send_async_body(
-    response: Response, request: Request | dict[str, Any], send: Send, receive: Receive
+    response: Response, method: str, request: Any, send: Send, receive: Receive
 ) -> None:
     """Stream an async body on the loop, stopping when the client disconnects.
 
@@ -972,7 +969,6 @@ async def _send_async_body(
         response.close()
         raise _NotStarted() from error
     status = response._status_code
-    method = request["REQUEST_METHOD"] if type(request) is dict else cast(Request, request)._method
     send_body = method != "HEAD" and not (status < 200 or status in (204, 304))
     task = asyncio.current_task()
     assert task is not None

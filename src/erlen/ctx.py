@@ -94,6 +94,14 @@ class Context:
         self.pending_request = None
 
     @property
+    def environ(self) -> dict[str, Any]:
+        """The environ of this context's request (the send rules read it lazily)."""
+        request = self.request
+        if request is None:
+            raise RuntimeError("this context has no request")
+        return request.environ
+
+    @property
     def g(self) -> _AppGlobals:
         """This context's ``g`` namespace."""
         if self._g is None:
