@@ -10,11 +10,13 @@ something asks for it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import functools
 import sys
 import threading
 import types
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -818,20 +820,36 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
     """Stream a sync iterable produced in one worker thread.
 
     The thread owns the iterator from first ``next`` to ``close`` (a generator
-    cannot be closed from another thread while it runs), hands chunks to the
-    loop without waiting for each send, and stops at the next chunk once the
-    client is gone. A window of chunks keeps memory bounded.
+    cannot be closed from another thread while it runs) and hands chunks over
+    without waiting for each send; it wakes the loop only when the loop is
+    waiting for a chunk, so a fast generator costs a few wake-ups, not one per
+    chunk. A window of chunks keeps memory bounded. Once the client is gone
+    (see :class:`_HangUp`), the thread stops at its next chunk.
     """
     loop = asyncio.get_running_loop()
-    chunks: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
+    ready: collections.deque[tuple[Any, BaseException | None]] = collections.deque()
+    lock = threading.Lock()
+    # The future the loop waits on while ``ready`` is empty; set under
+    # ``lock``. Held weakly: the worker thread is a garbage-collection root,
+    # and through the future it would keep the waiting task (and the whole
+    # exchange of a test client that dropped the response) alive.
+    waiting: list[weakref.ref[asyncio.Future[None]]] = []
     window = threading.Semaphore(STREAM_WINDOW)
     stopped = threading.Event()
 
+    def wake(waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
     def hand_over(item: Any, error: BaseException | None = None) -> None:
-        try:
-            loop.call_soon_threadsafe(chunks.put_nowait, (item, error))
-        except RuntimeError:  # the loop is closed: nobody is listening any more
-            stopped.set()
+        with lock:
+            ready.append((item, error))
+            waiter = waiting.pop()() if waiting else None
+        if waiter is not None:
+            try:
+                loop.call_soon_threadsafe(wake, waiter)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                stopped.set()
 
     def produce() -> None:
         try:
@@ -853,21 +871,24 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
                 close()
 
     producer = asyncio.ensure_future(run_sync(produce))
-    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    # Watched from the start, unlike async bodies: the worker thread keeps
+    # the loop reachable, so a registry timer on it would keep this stream
+    # alive after a test client dropped it; and a thread hop per stream
+    # dwarfs the watcher task anyway.
+    hang_up = _HangUp(receive)
+    hang_up.start()
     try:
         while True:
-            getter = asyncio.ensure_future(chunks.get())
-            await asyncio.wait({getter, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if not getter.done():
-                # The client went away: the producer stops at its next chunk and
-                # closes the body in its thread; wait for that, so cleanup
-                # (finally blocks, call_on_close, teardown) is over when we return.
-                getter.cancel()
-                stopped.set()
-                window.release()
-                await producer
-                return
-            item, error = getter.result()
+            with lock:
+                if ready:
+                    item, error = ready.popleft()
+                    waiter = None
+                else:
+                    waiter = loop.create_future()
+                    waiting.append(weakref.ref(waiter))
+            if waiter is not None:
+                await waiter
+                continue
             if error is not None:
                 raise error
             if item is _END:
@@ -876,10 +897,19 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
                 return
             await send({"type": "http.response.body", "body": item, "more_body": True})
             window.release()
-    finally:
+    except asyncio.CancelledError:
+        if not hang_up.caused():
+            raise
+        # The client went away: the producer stops at its next chunk and
+        # closes the body in its thread; wait for that, so cleanup (finally
+        # blocks, call_on_close, teardown) is over when we return.
         stopped.set()
         window.release()
-        watcher.cancel()
+        await producer
+    finally:
+        hang_up.stop()
+        stopped.set()
+        window.release()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -892,59 +922,112 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         await asyncio.sleep(0)
 
 
-class _LongStreams:
-    """The async bodies streaming on one event loop, and when to watch them.
+class _HangUp:
+    """Cancels a streaming task when its client disconnects, once started.
 
-    Each stream registers a callback that starts its disconnect watcher. One
-    timer per loop ticks every :data:`WATCH_AFTER` seconds while streams are
-    registered; a stream still registered at two ticks in a row gets its
-    watcher. Short bodies unregister before that and cost two set operations.
+    Servers may drop sends silently after a disconnect, so without this a
+    body would run on forever. The watcher (a task waiting on ``receive``)
+    is started by :class:`_LongStreams` only for streams that last.
     """
 
-    __slots__ = ("loop", "older", "ticking", "younger")
+    __slots__ = ("finished", "receive", "task", "watcher")
+
+    def __init__(self, receive: Receive) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.receive = receive
+        self.watcher: asyncio.Future[None] | None = None
+        self.finished = False
+
+    def start(self) -> None:
+        if not self.finished:
+            self.watcher = asyncio.ensure_future(_wait_for_disconnect(self.receive))
+            self.watcher.add_done_callback(self._hang_up)
+
+    def _hang_up(self, watcher: asyncio.Future[None]) -> None:
+        if not self.finished and not watcher.cancelled() and watcher.exception() is None:
+            self.task.cancel()
+
+    def caused(self) -> bool:
+        """Whether a CancelledError in the task is this hang-up (not the server's)."""
+        watcher = self.watcher
+        if watcher is None or not watcher.done() or watcher.cancelled():
+            return False
+        uncancel = getattr(self.task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()
+        return True
+
+    def stop(self) -> None:
+        self.finished = True
+        if self.watcher is not None:
+            self.watcher.cancel()
+
+
+class _LongStreams:
+    """The bodies streaming on one event loop, and when to watch them.
+
+    One timer per loop ticks every :data:`WATCH_AFTER` seconds while streams
+    are registered; a stream still registered at two ticks in a row gets its
+    disconnect watcher. Short bodies unregister before that and cost two set
+    operations.
+    """
+
+    __slots__ = ("__weakref__", "loop", "older", "ticking", "younger")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.younger: set[Callable[[], None]] = set()
-        self.older: set[Callable[[], None]] = set()
+        self.younger: set[_HangUp] = set()
+        self.older: set[_HangUp] = set()
         self.ticking = False
 
-    def add(self, start_watching: Callable[[], None]) -> None:
-        self.younger.add(start_watching)
+    def add(self, hang_up: _HangUp) -> None:
+        self.younger.add(hang_up)
         if not self.ticking:
             self.ticking = True
             self.loop.call_later(WATCH_AFTER, self._tick)
 
-    def discard(self, start_watching: Callable[[], None]) -> None:
-        self.younger.discard(start_watching)
-        self.older.discard(start_watching)
+    def discard(self, hang_up: _HangUp) -> None:
+        hang_up.stop()
+        self.younger.discard(hang_up)
+        self.older.discard(hang_up)
 
     def _tick(self) -> None:
         due = self.older
         self.older = self.younger
         self.younger = set()
-        for start_watching in due:
-            start_watching()
+        for hang_up in due:
+            hang_up.start()
         if self.older:
             self.loop.call_later(WATCH_AFTER, self._tick)
         else:
-            # Idle: the timer stops and the loop is forgotten until next time.
+            # Idle: the timer stops; the registry lives on only as long as a
+            # stream still holds it.
             self.ticking = False
-            if _long_streams.get(self.loop) is self:
-                del _long_streams[self.loop]
 
 
-_long_streams: dict[asyncio.AbstractEventLoop, _LongStreams] = {}
+# id(loop) -> its registry, held weakly: the registry is kept alive by its
+# pending timer (so by the loop) and by the streams using it, never by this
+# module, so a loop nobody runs any more is collected with its streams (a
+# dropped test client's, say). While a registry lives its loop does too, so
+# the id cannot have been reused.
+_long_streams: weakref.WeakValueDictionary[int, _LongStreams] = weakref.WeakValueDictionary()
 
 
 def _watch_for(loop: asyncio.AbstractEventLoop) -> _LongStreams:
-    watch = _long_streams.get(loop)
-    if watch is None:
-        # A loop closed while its timer was pending never ticks again: forget it.
-        for closed in [known for known in _long_streams if known.is_closed()]:
-            del _long_streams[closed]
-        watch = _long_streams[loop] = _LongStreams(loop)
+    watch = _long_streams.get(id(loop))
+    if watch is None or watch.loop is not loop:
+        watch = _long_streams[id(loop)] = _LongStreams(loop)
     return watch
+
+
+def _watched(receive: Receive) -> tuple[_LongStreams, _HangUp]:
+    """Register the current task's stream for a disconnect watch (see _LongStreams)."""
+    watch = _watch_for(asyncio.get_running_loop())
+    hang_up = _HangUp(receive)
+    watch.add(hang_up)
+    return watch, hang_up
 
 
 async def _send_async_body(
@@ -970,25 +1053,7 @@ async def _send_async_body(
         raise _NotStarted() from error
     status = response._status_code
     send_body = method != "HEAD" and not (status < 200 or status in (204, 304))
-    task = asyncio.current_task()
-    assert task is not None
-    finished = False
-
-    watcher: asyncio.Future[None] | None = None
-
-    def start_watching() -> None:
-        nonlocal watcher
-
-        def hang_up(watch: asyncio.Future[None]) -> None:
-            if not finished and not watch.cancelled() and watch.exception() is None:
-                task.cancel()
-
-        if not finished:
-            watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
-            watcher.add_done_callback(hang_up)
-
-    watch = _watch_for(asyncio.get_running_loop())
-    watch.add(start_watching)
+    watch, hang_up = _watched(receive)
     try:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if send_body:
@@ -1004,16 +1069,10 @@ async def _send_async_body(
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     except asyncio.CancelledError:
-        if watcher is None or not watcher.done() or watcher.cancelled():
+        if not hang_up.caused():
             raise
-        uncancel = getattr(task, "uncancel", None)
-        if uncancel is not None:
-            uncancel()  # the cancellation was ours, not the server's
     finally:
-        finished = True
-        watch.discard(start_watching)
-        if watcher is not None:
-            watcher.cancel()
+        watch.discard(hang_up)
         # PERF: an async generator that ran to its end has nothing to close.
         if type(source) is not _ASYNC_GENERATOR or source.ag_frame is not None:
             aclose = getattr(source, "aclose", None)
