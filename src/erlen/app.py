@@ -569,7 +569,7 @@ class Erlen:
                 pending = context.pending_request
                 if pending is not None:
                     # Routed, and the request object not made (see Context). PERF:
-            # read inline here and in asgi._serve_http; keep the two alike.
+                    # read inline here and in asgi._serve_http; keep the two alike.
                     rule, view_args, method = pending[1], pending[2], pending[3]
                     routing_error = None
                 else:
