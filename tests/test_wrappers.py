@@ -535,8 +535,9 @@ def test_close_closes_uploaded_files() -> None:
 def test_path_only_request_parses_nothing_else() -> None:
     request = Request(EnvironBuilder("/only/path", query_string="a=1").get_environ())
     assert request.path == "/only/path"
-    for slot in ("_args", "_headers", "_host", "_url", "_stream", "_form"):
-        assert not hasattr(request, slot), slot
+    # Computed values are kept in the instance dict once made: none was.
+    for name in ("_args", "_headers", "_host", "_url", "_stream", "_form"):
+        assert name not in vars(request), name
 
 
 def test_get_data_as_text_and_uncached() -> None:
@@ -545,3 +546,34 @@ def test_get_data_as_text_and_uncached() -> None:
     )
     assert request.get_data(as_text=True, cache=False) == theirs.get_data(as_text=True, cache=False)
     assert request.get_data() == theirs.get_data() == b""
+
+
+def test_first_reads_raise_nothing_inside() -> None:
+    # Lazily computed attributes answer "not yet" with a class-level default,
+    # not with an AttributeError caught inside (0.3 us each on CPython).
+    import sys
+
+    def fresh() -> Request:
+        return Request(
+            EnvironBuilder(
+                "/x", query_string="a=1", method="POST", json={"a": 1}, headers={"X-A": "1"}
+            ).get_environ()
+        )
+
+    warm = fresh()  # the first reads import modules, whose loading may raise inside
+    (warm.get_json(), warm.args, warm.headers, warm.url)
+    request = fresh()
+    raised: list[str] = []
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if event == "exception" and arg[0] is AttributeError:
+            raised.append(frame.f_code.co_name)
+        return trace
+
+    sys.settrace(trace)
+    try:
+        result = (request.get_json(), request.args["a"], request.headers["X-A"], request.url)
+    finally:
+        sys.settrace(None)
+    assert result == ({"a": 1}, "1", "1", "http://localhost/x?a=1")
+    assert raised == []
