@@ -838,3 +838,13 @@ def test_greedy_walk_finds_what_the_full_walk_finds(
         full = url_map._walk(url_map._root, parts, 0, [], method, set(), [False])
         assert full is not None
         assert (quick[0].rule, quick[1]) == (full[0].rule, full[1])
+
+
+def test_greedy_walk_answers_a_plain_dynamic_path() -> None:
+    # The property test above only compares when the greedy walk answers;
+    # this shows it does answer for the common shape.
+    url_map = er.Map([er.Rule("/users/<int:id>", endpoint="user")])
+    found = url_map._walk_greedy(["", "users", "7"], "GET")
+    assert found is not None
+    assert (found[0].endpoint, found[1]) == ("user", ["7"])
+    assert url_map._walk_greedy(["", "users", "x"], "GET") is None

@@ -30,7 +30,7 @@ from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response, is_async_body
 from erlen.routing import Map, Rule
-from erlen.wrappers import Request, _path_from_wsgi
+from erlen.wrappers import Request, _request_line
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ _DISPATCH_STEPS = (
 )
 
 _RESPONSE_CALL = Response.__call__
-_REQUEST_INIT = Request.__init__
 _EXCEPTIONS_MODULE = HTTPException.__module__
 
 
@@ -450,18 +449,12 @@ class Erlen:
         has_path = bool(environ.get("PATH_INFO"))
         query_string = environ.get("QUERY_STRING", "")
         request_class = self.request_class
-        if request_class is Request or request_class.__init__ is _REQUEST_INIT:
+        if request_class._plain_init:
             # PERF: routed from the method and path; the Request is made when
             # something reads it (many views never do).
-            method = environ.get("REQUEST_METHOD") or "GET"
+            method, path = _request_line(environ)
             return self._route_deferred(
-                _make_wsgi_request,
-                (method if type(method) is str else str(method)).upper(),
-                _path_from_wsgi(environ.get("PATH_INFO") or ""),
-                environ,
-                None,
-                has_path,
-                query_string,
+                _make_wsgi_request, method, path, environ, None, has_path, query_string
             )
         return self._route(request_class(environ), has_path, query_string)
 
@@ -499,13 +492,8 @@ class Erlen:
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
-        url_map = self.url_map
         try:
-            # _match, inlined (PERF: every request comes through here).
-            if type(url_map) is Map:
-                rule, view_args = url_map._match_canonical(path, method, query_string)
-            else:
-                rule, view_args = url_map.match(path, method, query_string)
+            rule, view_args = self._match(path, method, query_string)
         except HTTPException as error:
             request = make(self, method, path, source, body)
             self._store_routing_error(request, error)

@@ -1,7 +1,9 @@
 """The ASGI 3 adapter: the only module that knows ASGI.
 
-A request becomes the same PEP 3333-keyed ``environ`` the WSGI side gets, so
-``Request`` and the app's dispatch are shared by both protocols. Sync views and
+A request is routed from the scope's method and path; when something reads
+it, it becomes the same ``Request`` over the same PEP 3333-keyed ``environ``
+the WSGI side gets (built then), so the app's dispatch is shared by both
+protocols. Sync views and
 hooks run in a thread pool (one hop for the whole sync dispatch); ``async def``
 views run on the loop. The request body is read from ``receive`` only when
 something asks for it.
@@ -25,14 +27,12 @@ from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
-from erlen.wrappers import Request
+from erlen.wrappers import Request, _with_one_slash
 from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
-
-_REQUEST_INIT = Request.__init__
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -342,13 +342,6 @@ def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | 
         return app.handle_exception(error), error
 
 
-def _routing_path(path: str) -> str:
-    """The decoded ASGI path as routing and ``request.path`` see it: one leading ``/``."""
-    if path[:1] == "/" and path[1:2] != "/":
-        return path
-    return "/" + path.lstrip("/")
-
-
 def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, ASGIInput]:
     """The request's context (routed) and its body reader, from the scope."""
     try:
@@ -389,13 +382,13 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
         ) from None
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
     request_class = app.request_class
-    if request_class is Request or request_class.__init__ is _REQUEST_INIT:
+    if request_class._plain_init:
         # PERF: routing needs only the method and path; the request object is
         # made when something reads it, and its PEP 3333 environ later still.
         context = app._route_deferred(
             _make_asgi_request,
             method.upper(),
-            path if path[:1] == "/" and path[1:2] != "/" else _routing_path(path),
+            _with_one_slash(path),
             scope,
             body,
             bool(path),
@@ -479,15 +472,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # (one bytes item) and headers that need no send rule: the
             # constructor's (see Response.headers), or any without Location
             # and with a Content-Length.
-            headers: Any = response._headers
-            encoded: list[tuple[bytes, bytes]] | None
-            try:
-                if type(headers) is list:
-                    encoded = _encode_headers(headers)
-                else:
-                    encoded = _encode_as_sent(headers._list, response.autocorrect_location_header)
-            except Exception:
-                encoded = None  # send_response meets the error again and answers 500
+            encoded = _headers_as_sent(response)
             if encoded is not None:
                 # Leave the request's context before handing the messages over:
                 # a server may snapshot the context meanwhile (uvicorn's
@@ -706,6 +691,24 @@ def _encode_as_sent(
     return encoded if has_length else None
 
 
+def _headers_as_sent(response: Response) -> list[tuple[bytes, bytes]] | None:
+    """The encoded headers of a body-carrying response when no send rule changes them.
+
+    The constructor's pending list always qualifies (see Response.headers);
+    a Headers object when :func:`_encode_as_sent` says so. None: the general
+    rules (:func:`~erlen.wsgi.wsgi_header_list`) apply.
+    """
+    headers: Any = response._headers
+    if type(headers) is list:
+        return _encode_headers(headers)
+    try:
+        return _encode_as_sent(headers._list, response.autocorrect_location_header)
+    except ValueError:
+        # An IRI in a Location is not Latin-1 yet (UnicodeEncodeError), or
+        # not convertible: the general rules convert it or report it.
+        return None
+
+
 async def send_response(
     response: Response,
     request: Request | Context | dict[str, Any],
@@ -737,12 +740,11 @@ async def send_response(
         # the body, with the header rules (Location, Content-Length, HEAD, 204
         # and 304) applied as on WSGI.
         code = response._status_code
-        pending: Any = response._headers
         try:
-            if type(pending) is list and code >= 200 and code != 204 and code != 304:
-                # Untouched since the constructor: as sent (see Response.headers).
-                encoded = _encode_headers(pending)
-            else:
+            encoded = (
+                _headers_as_sent(response) if code >= 200 and code != 204 and code != 304 else None
+            )
+            if encoded is None:
                 encoded = _encode_headers(wsgi_header_list(response, request))
         except Exception as error:
             response.close()
@@ -899,7 +901,7 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
             await send({"type": "http.response.body", "body": item, "more_body": True})
             window.release()
     except asyncio.CancelledError:
-        if not hang_up.caused():
+        if not hang_up.absorbs_cancellation():
             raise
         # The client went away: the producer stops at its next chunk and
         # closes the body in its thread; wait for that, so cleanup (finally
@@ -950,8 +952,12 @@ class _HangUp:
         if not self.finished and not watcher.cancelled() and watcher.exception() is None:
             self.task.cancel()
 
-    def caused(self) -> bool:
-        """Whether a CancelledError in the task is this hang-up (not the server's)."""
+    def absorbs_cancellation(self) -> bool:
+        """Whether a CancelledError in the task is this hang-up's (not the server's).
+
+        If it is, the task's cancellation is taken back (``uncancel``) so the
+        stream can clean up and return normally.
+        """
         watcher = self.watcher
         if watcher is None or not watcher.done() or watcher.cancelled():
             return False
@@ -1070,7 +1076,7 @@ async def _send_async_body(
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     except asyncio.CancelledError:
-        if not hang_up.caused():
+        if not hang_up.absorbs_cancellation():
             raise
     finally:
         watch.discard(hang_up)

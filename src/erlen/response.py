@@ -55,7 +55,6 @@ def _refuse_async_body(accessor: str) -> AsyncBodyError:
     )
 
 
-_new_headers = Headers.__new__
 _GENERATOR = types.GeneratorType
 _ASYNC_GENERATOR = types.AsyncGeneratorType
 
@@ -459,11 +458,7 @@ class Response(ResponseHeaderProperties, ResponseConditional):
         """The response headers (a :class:`~erlen.http.headers.Headers`)."""
         headers = self._headers
         if type(headers) is list:
-            # Headers._from_trusted, inlined (PERF: most responses that are
-            # changed after construction come through here).
-            pending = headers
-            headers = self._headers = _new_headers(Headers)
-            headers._list = pending
+            headers = self._headers = Headers._from_trusted(headers)
         return headers  # type: ignore[return-value]
 
     @headers.setter

@@ -69,13 +69,25 @@ def _wsgi_text(value: str) -> str:
         return value
 
 
-def _path_from_wsgi(raw: str) -> str:
-    """``PATH_INFO`` as text, starting with exactly one ``/``."""
-    text = raw if raw.isascii() else _wsgi_text(raw)
+def _with_one_slash(text: str) -> str:
+    """A decoded path starting with exactly one ``/`` (as routing and ``path`` see it)."""
     # PERF: the usual "/x" needs no rebuilding.
     if text[:1] == "/" and text[1:2] != "/":
         return text
     return "/" + text.lstrip("/")
+
+
+def _path_from_wsgi(raw: str) -> str:
+    """``PATH_INFO`` as text, starting with exactly one ``/``."""
+    return _with_one_slash(raw if raw.isascii() else _wsgi_text(raw))
+
+
+def _request_line(environ: dict[str, Any]) -> tuple[str, str]:
+    """The upper-case method and the path (see ``_path_from_wsgi``) of ``environ``."""
+    return (
+        str(environ.get("REQUEST_METHOD") or "GET").upper(),
+        _path_from_wsgi(environ.get("PATH_INFO") or ""),
+    )
 
 
 def _decode_escapes(text: str, keep: frozenset[int]) -> str:
@@ -424,7 +436,8 @@ class Request:
         "view_args",
     )
 
-    # Types of the lazily filled slots.
+    # The lazily computed values: class-level defaults until computed (then
+    # instance attributes), and the types of the slots.
     _args: MultiDict[str, str] = _UNSET
     _base_url: str = _UNSET
     _cached_data: bytes = _UNSET
@@ -475,9 +488,16 @@ class Request:
         if populate_request and not shallow:
             environ["erlen.request"] = self
         # PERF: routing needs the method and path of every request; computing
-        # them here is cheaper than a first read through the lazy slots.
-        self._method = str(environ.get("REQUEST_METHOD") or "GET").upper()
-        self._path = _path_from_wsgi(environ.get("PATH_INFO") or "")
+        # them here is cheaper than a first read through a lazy property.
+        self._method, self._path = _request_line(environ)
+
+    #: Whether ``__init__`` is this class's own: then the adapters may route
+    #: first and make the request on first use (see ``Context.request``).
+    _plain_init = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_init = cls.__init__ is Request.__init__
 
     @classmethod
     def _deferred(
