@@ -288,21 +288,25 @@ class Erlen(Pipeline):
     def before_request(self, function: F) -> F:
         """Register a function run before each request; a non-None return is the response."""
         self.before_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def after_request(self, function: F) -> F:
         """Register a function that receives and returns each response (last added runs first)."""
         self.after_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def teardown_request(self, function: F) -> F:
         """Register a function run when the request ends, given the unhandled error or None."""
         self.teardown_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def teardown_appcontext(self, function: F) -> F:
         """Register a function run when the app context ends."""
         self.teardown_appcontext_funcs.append(function)
+        self._reset_plan()
         return function
 
     def before_serving(self, function: F) -> F:
