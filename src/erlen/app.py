@@ -25,6 +25,9 @@ from erlen.exceptions import (
     InternalServerError,
     RequestRedirect,
     default_exceptions,
+    foreign_handler_key,
+    handler_mro,
+    is_http_exception,
 )
 from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
@@ -418,7 +421,7 @@ class Erlen:
             )
         if issubclass(exception_class, HTTPException):
             return exception_class, exception_class.code
-        return exception_class, None
+        return foreign_handler_key(exception_class)
 
     # -- contexts -------------------------------------------------------------------
 
@@ -822,7 +825,7 @@ class Erlen:
             handlers = spec.get(key)
             if not handlers:
                 continue
-            for klass in exception_class.__mro__:
+            for klass in handler_mro(exception_class):
                 handler = handlers.get(klass)
                 if handler is not None:
                     return handler
@@ -836,12 +839,12 @@ class Erlen:
         if trap_bad_request is None and self.debug:
             from erlen.exceptions import BadRequestKeyError
 
-            if isinstance(error, BadRequestKeyError):
+            if BadRequestKeyError in handler_mro(type(error)):
                 return True
         if trap_bad_request:
             from erlen.exceptions import BadRequest
 
-            return isinstance(error, BadRequest)
+            return BadRequest in handler_mro(type(error))
         return False
 
     def handle_http_exception(self, error: HTTPException) -> Any:
@@ -855,7 +858,7 @@ class Erlen:
 
     def handle_user_exception(self, error: Exception) -> Any:
         """Handle an error raised by a hook or view; re-raise it when nothing handles it."""
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+        if is_http_exception(error) and not self.trap_http_exception(error):
             return self.handle_http_exception(error)
         handler = self._find_error_handler(error)
         if handler is None:

@@ -578,9 +578,9 @@ async def _ready(value: Any) -> Any:
 
 
 async def _handle_user_exception_async(app: Erlen, error: Exception) -> Any:
-    from erlen.exceptions import HTTPException, RequestRedirect
+    from erlen.exceptions import RequestRedirect, is_http_exception
 
-    if isinstance(error, HTTPException) and not app.trap_http_exception(error):
+    if is_http_exception(error) and not app.trap_http_exception(error):
         if error.code is None or isinstance(error, RequestRedirect):
             return error
         handler = app._find_error_handler(error)

@@ -38,43 +38,13 @@ MultiSource = Union[
     Iterable[tuple[K, V]],
 ]
 
-_key_error_class: type[KeyError] | None = None
-
 
 def bad_request_key_error(key: object) -> KeyError:
-    """A ``KeyError`` for ``key`` that is also a 400 Bad Request when one is available."""
-    global _key_error_class
-    cls = _key_error_class
-    if cls is None:
-        cls = _key_error_class = _make_key_error_class()
-    return cls(key)
+    """A ``KeyError`` for ``key`` that is also a 400 Bad Request."""
+    # Imported here: erlen.exceptions builds on this package, not the reverse.
+    from erlen.exceptions import BadRequestKeyError
 
-
-def _make_key_error_class() -> type[KeyError]:
-    # erlen.exceptions is written alongside this module: use its class if it
-    # has one, else combine its BadRequest with KeyError, else a plain KeyError.
-    try:
-        from erlen import exceptions
-    except ImportError:
-        return KeyError
-    found = getattr(exceptions, "BadRequestKeyError", None)
-    if isinstance(found, type) and issubclass(found, KeyError):
-        return found
-    bad_request = getattr(exceptions, "BadRequest", None)
-    if not isinstance(bad_request, type):
-        return KeyError
-
-    class BadRequestKeyError(bad_request, KeyError):  # type: ignore[misc,valid-type]
-        """A missing key in request data: a ``KeyError`` and a 400 Bad Request."""
-
-        def __init__(self, key: object = None) -> None:
-            super().__init__()
-            if key is None:
-                KeyError.__init__(self)
-            else:
-                KeyError.__init__(self, key)
-
-    return BadRequestKeyError
+    return BadRequestKeyError(key)
 
 
 def iter_multi_items(mapping: Any) -> Iterator[tuple[Any, Any]]:
