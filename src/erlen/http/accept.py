@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, SupportsIndex, TypeVar, overload
 
 from erlen.errors import MimetypeValueError, describe
+from erlen.http.datastructures import ImmutableList
 from erlen.http.header_types import parse_list_header
 from erlen.http.mime import dump_options_header, parse_options_header
 
@@ -35,7 +36,7 @@ _MIME_PARTS = re.compile(r"/|(?:[ \t]*;[ \t]*)")
 _LANGUAGE_SEPARATOR = re.compile(r"[_-]")
 
 
-class Accept(list[tuple[str, float]]):
+class Accept(ImmutableList[tuple[str, float]]):
     """``(value, quality)`` pairs from an Accept-style header, best first.
 
     ``accept['gzip']`` and ``accept.quality('gzip')`` give a value's quality
@@ -159,20 +160,6 @@ class Accept(list[tuple[str, float]]):
     def best(self) -> str | None:
         """The value the client likes best, or None when nothing was sent."""
         return self[0][0] if self else None
-
-    # -- immutability ----------------------------------------------------------------------
-
-    def _immutable(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__!r} objects are immutable")
-
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _immutable
-    append = extend = insert = pop = remove = reverse = sort = clear = _immutable
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self))
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
-        return type(self), (list(self),)
 
 
 def _mime_parts(value: str) -> list[str]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CombinedMultiDict",
     "FileStorage",
+    "ImmutableList",
     "ImmutableMultiDict",
     "MultiDict",
     "bad_request_key_error",
@@ -303,6 +304,25 @@ class MultiDict(dict[K, list[V]]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self.items(multi=True))!r})"
+
+
+class ImmutableList(list[V]):
+    """A list that refuses changes (``request.access_route``, the Accept lists)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = reverse = sort = clear = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return type(self), (list(self),)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list.__repr__(self)})"
 
 
 class ImmutableMultiDict(MultiDict[K, V]):
