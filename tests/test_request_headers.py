@@ -288,3 +288,16 @@ def direct():
 def test_aborter_and_redirect_like_flask(compare: Callable[..., Any], path: str) -> None:
     twins = make_twin_apps(ABORTER_SOURCE)
     compare(twins, "GET", path, same_body=path == "/go")
+
+
+def test_redirect_keeps_an_explicit_response_class() -> None:
+    # Flask ignores Response= inside an app; erlen uses it (docs/compat.md).
+    from erlen import Flask, Response, redirect
+
+    class Other(Response):
+        pass
+
+    app = Flask("explicit")
+    with app.test_request_context():
+        assert type(redirect("/x", 302, Other)) is Other
+        assert type(redirect("/x")) is app.response_class
