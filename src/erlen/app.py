@@ -21,11 +21,11 @@ from erlen import asgi as _asgi
 from erlen.config import Config
 from erlen.ctx import Context, _cv_context
 from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
-from erlen.exceptions import HTTPException, RequestRedirect
+from erlen.exceptions import Aborter, HTTPException, RequestRedirect
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
 from erlen.routing import Map, Rule
-from erlen.wrappers import Request, _request_line
+from erlen.wrappers import Request, _request_line, refuse_untrusted_host
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ class Erlen(Pipeline):
     #: Map class holding the URL rules.
     url_map_class: type[Map] = Map
     config_class: type[Config] = Config
+    #: Class of :attr:`aborter`, made by :meth:`make_aborter`.
+    aborter_class: type[Aborter] = Aborter
 
     default_config: dict[str, Any] = {
         "DEBUG": None,
@@ -77,6 +79,7 @@ class Erlen(Pipeline):
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "TRUSTED_HOSTS": None,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
         "PREFERRED_URL_SCHEME": "http",
@@ -131,6 +134,8 @@ class Erlen(Pipeline):
         self.before_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
+        #: What :func:`erlen.abort` calls inside this app: code -> exception.
+        self.aborter = self.make_aborter()
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
@@ -384,6 +389,11 @@ class Erlen(Pipeline):
 
     def _route(self, request: Request, has_path: bool, query_string: str) -> Context:
         """Match ``request`` (its routing attributes are set) and make its context."""
+        trusted_hosts = self.config.get("TRUSTED_HOSTS")
+        if (trusted_hosts is not None or request.trusted_hosts) and refuse_untrusted_host(
+            request, trusted_hosts
+        ):
+            return Context(self, request)
         try:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
@@ -408,6 +418,10 @@ class Erlen(Pipeline):
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
+        if self.config.get("TRUSTED_HOSTS") is not None or self.request_class.trusted_hosts:
+            # The Host header must be checked before routing: no deferring.
+            # PERF: apps without TRUSTED_HOSTS pay the one dict read above.
+            return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
             rule, view_args = self._match(path, method, query_string)
         except HTTPException as error:
@@ -524,6 +538,16 @@ class Erlen(Pipeline):
         return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     # -- URLs and running -------------------------------------------------------------
+
+    def make_aborter(self) -> Aborter:
+        """Make the :attr:`aborter` (an instance of :attr:`aborter_class`)."""
+        return self.aborter_class()
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of this app's response class (what :func:`erlen.redirect` calls)."""
+        from erlen.helpers import _redirect
+
+        return _redirect(location, code, self.response_class)
 
     def url_for(
         self,

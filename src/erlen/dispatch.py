@@ -31,6 +31,9 @@ from erlen.exceptions import (
     InternalServerError,
     RequestRedirect,
     default_exceptions,
+    foreign_handler_key,
+    handler_mro,
+    is_http_exception,
 )
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
@@ -264,7 +267,7 @@ class Pipeline:
             handlers = spec.get(key)
             if not handlers:
                 continue
-            for klass in exception_class.__mro__:
+            for klass in handler_mro(exception_class):
                 handler = handlers.get(klass)
                 if handler is not None:
                     return cast(ErrorHandler, handler)
@@ -275,10 +278,14 @@ class Pipeline:
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
         trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(error, BadRequestKeyError):
+        if (
+            trap_bad_request is None
+            and self.debug
+            and BadRequestKeyError in handler_mro(type(error))
+        ):
             return True
         if trap_bad_request:
-            return isinstance(error, BadRequest)
+            return BadRequest in handler_mro(type(error))
         return False
 
     def handle_http_exception(self, error: HTTPException) -> Any:
@@ -292,7 +299,7 @@ class Pipeline:
 
     def handle_user_exception(self, error: Exception) -> Any:
         """Handle an error raised by a hook or view; re-raise it when nothing handles it."""
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+        if is_http_exception(error) and not self.trap_http_exception(error):
             return self.handle_http_exception(error)
         handler = self._find_error_handler(error)
         if handler is None:
@@ -528,7 +535,7 @@ class Pipeline:
             return await self._handle_exception_async(exception), exception
 
     async def _handle_user_exception_async(self, error: Exception) -> Any:
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+        if is_http_exception(error) and not self.trap_http_exception(error):
             if error.code is None or isinstance(error, RequestRedirect):
                 return error
             handler = self._find_error_handler(error)
@@ -697,4 +704,4 @@ def exception_class_and_code(
         )
     if issubclass(exception_class, HTTPException):
         return exception_class, exception_class.code
-    return exception_class, None
+    return foreign_handler_key(exception_class)
