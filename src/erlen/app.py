@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen import asgi as _asgi
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context
+from erlen.ctx import Context, _cv_context, current_app
 from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
-from erlen.exceptions import Aborter, HTTPException, RequestRedirect
+from erlen.exceptions import Aborter, HTTPException, NotFound, RequestRedirect
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
 from erlen.routing import Map, Rule
@@ -529,7 +529,6 @@ class Erlen(Pipeline):
 
     def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from ``static_folder`` (404 when it is missing or escapes it)."""
-        from erlen.exceptions import NotFound
         from erlen.files import send_from_directory
 
         if self.static_folder is None:
@@ -629,8 +628,6 @@ class _ContextManager:
 
 def make_response(*args: Any) -> Response:
     """Make a response from view-style return values, in the current app."""
-    from erlen.ctx import current_app
-
     if not args:
         return current_app.response_class()
     if len(args) == 1:

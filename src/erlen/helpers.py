@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from erlen.ctx import _cv_context, current_app_or_none
+from erlen.ctx import _cv_context, current_app_or_none, current_context
 from erlen.exceptions import abort as _abort
 from erlen.http.html import escape_html
 
@@ -89,8 +89,6 @@ def url_for(
     Inside a request the URL is relative unless ``_external`` or ``_scheme`` is
     given; outside one it is external and needs the ``SERVER_NAME`` config.
     """
-    from erlen.ctx import current_context
-
     app = current_context().app
     return build_url(app, endpoint, _anchor, _method, _scheme, _external, values)
 
