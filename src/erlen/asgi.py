@@ -314,6 +314,9 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
             f" headers (name, value) pairs): {error}"
         ) from None
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
+    if app._plan is not None and app._plan.proxy_fix is not None:
+        # Trusted proxies rewrite the environ's keys: it is made now.
+        return app._make_context(build_environ(scope, body)), body
     request_class = app.request_class
     if request_class._plain_init:
         # PERF: routing needs only the method and path; the request object is
