@@ -337,7 +337,11 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
 
 def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: Any) -> Request:
     """The request of an ASGI context routed without it (see Erlen._route_deferred)."""
-    return app.request_class._deferred(method, path, build_environ, scope, body)
+    request = app.request_class._deferred(method, path, build_environ, scope, body)
+    # What the scope holds as the request wants it is taken as it is, so
+    # reading ``args`` builds no environ (the scope was checked up front).
+    request._query_string = scope.get("query_string", b"")
+    return request
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
