@@ -28,7 +28,7 @@ from erlen.exceptions import BadRequest
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
 from erlen.wrappers import Request, _with_one_slash
-from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
+from erlen.wsgi import ResponseBody, app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -787,8 +787,7 @@ async def send_response(
         await send(start)
         await send({"type": "http.response.body", "body": body})
         return
-    await send(start)
-    await _stream_sync_body(app_iter, send, receive)
+    await _stream_sync_body(app_iter, start, send, receive)
 
 
 async def _send_path(response: Response, method: str, send: Send) -> None:
@@ -805,10 +804,12 @@ async def _send_path(response: Response, method: str, send: Send) -> None:
         else:
             await send({"type": "http.response.pathsend", "path": path})
     finally:
-        close = getattr(app_iter, "close", None)
-        if close is not None:
-            close()
-        response.close()
+        # The body wrapper closes the response (and runs call_on_close) once;
+        # without one, the response is closed directly. Never both.
+        if isinstance(app_iter, ResponseBody):
+            app_iter.close()
+        else:
+            response.close()
 
 
 _END = object()
@@ -819,15 +820,21 @@ WATCH_AFTER = 0.05
 STREAM_WINDOW = 8
 
 
-async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Receive) -> None:
-    """Stream a sync iterable produced in one worker thread.
+async def _stream_sync_body(
+    app_iter: Iterable[bytes], start: Message, send: Send, receive: Receive
+) -> None:
+    """Send ``start``, then stream a sync iterable produced in one worker thread.
 
     The thread owns the iterator from first ``next`` to ``close`` (a generator
     cannot be closed from another thread while it runs) and hands chunks over
     without waiting for each send; it wakes the loop only when the loop is
     waiting for a chunk, so a fast generator costs a few wake-ups, not one per
     chunk. A window of chunks keeps memory bounded. Once the client is gone
-    (see :class:`_HangUp`), the thread stops at its next chunk.
+    (see :class:`_HangUp`) or ``send`` fails, the thread stops at its next
+    chunk. Whatever ends the stream, this returns (or raises) only after the
+    thread has closed the body: its ``finally`` blocks and ``call_on_close``
+    functions have run exactly once, and no thread touches the loop afterwards.
+    A disconnect once the last message was sent is not an error.
     """
     loop = asyncio.get_running_loop()
     ready: collections.deque[tuple[Any, BaseException | None]] = collections.deque()
@@ -848,7 +855,7 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
         with lock:
             ready.append((item, error))
             waiter = waiting.pop()() if waiting else None
-        if waiter is not None:
+        if waiter is not None and not stopped.is_set():
             try:
                 loop.call_soon_threadsafe(wake, waiter)
             except RuntimeError:  # the loop is closed: nobody is listening any more
@@ -856,6 +863,8 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
 
     def produce() -> None:
         try:
+            if stopped.is_set():
+                return  # over before this thread started: only the close is due
             for chunk in app_iter:
                 window.acquire()
                 if stopped.is_set():
@@ -881,6 +890,7 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
     hang_up = _HangUp(receive)
     hang_up.start()
     try:
+        await send(start)
         while True:
             with lock:
                 if ready:
@@ -896,23 +906,41 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
                 raise error
             if item is _END:
                 await send({"type": "http.response.body", "body": b""})
-                await producer
-                return
+                # Complete: the server may now answer receive() with
+                # http.disconnect, which is no reason to cancel anything.
+                hang_up.stop()
+                break
             await send({"type": "http.response.body", "body": item, "more_body": True})
             window.release()
     except asyncio.CancelledError:
         if not hang_up.absorbs_cancellation():
             raise
         # The client went away: the producer stops at its next chunk and
-        # closes the body in its thread; wait for that, so cleanup (finally
-        # blocks, call_on_close, teardown) is over when we return.
-        stopped.set()
-        window.release()
-        await producer
+        # closes the body in its thread (awaited below).
     finally:
         hang_up.stop()
         stopped.set()
         window.release()
+        await _join(producer, hang_up)
+
+
+async def _join(producer: asyncio.Future[Any], hang_up: _HangUp) -> None:
+    """Wait until the producer thread is over, even when this task is cancelled meanwhile.
+
+    ``asyncio.wait`` (unlike awaiting the future) leaves the future alone when
+    the waiting task is cancelled; a cancellation that is not the hang-up's
+    is raised again once the thread is done.
+    """
+    cancelled = False
+    while not producer.done():
+        try:
+            await asyncio.wait((producer,))
+        except asyncio.CancelledError:
+            if not hang_up.absorbs_cancellation():
+                cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    producer.result()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -930,10 +958,12 @@ class _HangUp:
 
     Servers may drop sends silently after a disconnect, so without this a
     body would run on forever. The watcher (a task waiting on ``receive``)
-    is started by :class:`_LongStreams` only for streams that last.
+    is started by :class:`_LongStreams` only for streams that last. Once
+    stopped (the response is complete, or the stream is over), a disconnect
+    cancels nothing.
     """
 
-    __slots__ = ("finished", "receive", "task", "watcher")
+    __slots__ = ("absorbed", "finished", "hung_up", "receive", "task", "watcher")
 
     def __init__(self, receive: Receive) -> None:
         task = asyncio.current_task()
@@ -942,6 +972,8 @@ class _HangUp:
         self.receive = receive
         self.watcher: asyncio.Future[None] | None = None
         self.finished = False
+        self.hung_up = False
+        self.absorbed = False
 
     def start(self) -> None:
         if not self.finished:
@@ -950,17 +982,19 @@ class _HangUp:
 
     def _hang_up(self, watcher: asyncio.Future[None]) -> None:
         if not self.finished and not watcher.cancelled() and watcher.exception() is None:
+            self.hung_up = True
             self.task.cancel()
 
     def absorbs_cancellation(self) -> bool:
         """Whether a CancelledError in the task is this hang-up's (not the server's).
 
-        If it is, the task's cancellation is taken back (``uncancel``) so the
-        stream can clean up and return normally.
+        The first time it is, the task's cancellation is taken back
+        (``uncancel``) so the stream can clean up and return normally; the
+        hang-up cancels once, so any later CancelledError is someone else's.
         """
-        watcher = self.watcher
-        if watcher is None or not watcher.done() or watcher.cancelled():
+        if not self.hung_up or self.absorbed:
             return False
+        self.absorbed = True
         uncancel = getattr(self.task, "uncancel", None)
         if uncancel is not None:
             uncancel()
