@@ -17,7 +17,7 @@ class HeaderValueError(ErlenError, ValueError):
 
 
 class StatusCodeError(ErlenError, ValueError):
-    """A status is empty, not numeric, outside 100-999, or holds CR, LF or NUL."""
+    """A status is empty, not numeric, outside 100-599, or holds CR, LF or NUL."""
 
 
 class CookieValueError(ErlenError, ValueError):
