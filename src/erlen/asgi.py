@@ -16,12 +16,13 @@ import collections
 import contextvars
 import functools
 import sys
+import tempfile
 import threading
 import types
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
@@ -78,22 +79,75 @@ async def run_sync(function: Callable[..., T], *args: Any) -> T:
     )
 
 
+#: Bytes of a request body a sync view's request keeps in memory; past this
+#: the body received for it goes to a temporary file (see
+#: ASGIInput.receive_for_sync_view).
+SPOOL_MEMORY = 1024 * 1024
+
+
 class ASGIInput:
     """``wsgi.input`` for ASGI: a file-like reader over ``http.request`` messages.
 
     Reads from a worker thread wait on the loop; reads on the loop thread can
     only use what :meth:`receive_all` already buffered (otherwise they would
-    deadlock), and say so instead of hanging.
+    deadlock), and say so instead of hanging. For a sync view the body is
+    received on the loop before a thread is taken
+    (:meth:`receive_for_sync_view`), so reads in the view never wait on the
+    network.
     """
 
-    __slots__ = ("_buffer", "_loop", "_receive", "complete", "disconnected")
+    __slots__ = ("_buffer", "_loop", "_receive", "_spool", "complete", "disconnected")
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
         self._receive = receive
         self._loop = loop
         self._buffer = bytearray()
+        # The start of the body, on disk past SPOOL_MEMORY bytes; read before _buffer.
+        self._spool: IO[bytes] | None = None
         self.complete = False
         self.disconnected = False
+
+    async def receive_for_sync_view(self, request: Request) -> None:
+        """Receive the body on the loop before a sync view's thread is taken.
+
+        A slow client then holds no pool thread (only its connection). At
+        most ``max_content_length`` bytes are received: a declared length
+        over it is not received at all, and a chunked body stops as soon as
+        it crosses it, so the request answers 413 without buffering the rest.
+        Past :data:`SPOOL_MEMORY` bytes the body goes to a temporary file, so
+        a large upload is never all in memory. A client that leaves midway
+        leaves a short body (the request reports the disconnect as a 400).
+        """
+        if self.complete:
+            return
+        limit = request.max_content_length
+        length = request.content_length
+        if limit is not None and length is not None and length > limit:
+            return  # refused with 413 when the body is opened; nothing to receive
+        if length is not None and limit is None:
+            limit = length  # a longer body is cut at the declared length anyway
+        spooled = 0
+        try:
+            while not self.complete and (limit is None or spooled + len(self._buffer) <= limit):
+                await self._receive_chunk()
+                if len(self._buffer) > SPOOL_MEMORY:
+                    spool = self._spool
+                    if spool is None:
+                        spool = self._spool = tempfile.SpooledTemporaryFile(SPOOL_MEMORY)  # noqa: SIM115 -- lives as long as the body
+                    spool.write(self._buffer)
+                    spooled += len(self._buffer)
+                    self._buffer.clear()
+        except ClientDisconnected:
+            pass  # complete and short: reading the body reports it
+        finally:
+            if self._spool is not None:
+                self._spool.seek(0)
+
+    def _drop_spool(self) -> None:
+        spool = self._spool
+        if spool is not None:
+            self._spool = None
+            spool.close()
 
     async def _receive_chunk(self) -> None:
         message = await self._receive()
@@ -125,6 +179,10 @@ class ASGIInput:
             await self._receive_chunk()
 
     def _fill(self, size: int) -> None:
+        if self.disconnected and (size < 0 or len(self._buffer) < size):
+            # The disconnect was received already (on the loop, see
+            # receive_for_sync_view): the body ends short.
+            raise ClientDisconnected()
         while not self.complete and (size < 0 or len(self._buffer) < size):
             try:
                 running = asyncio.get_running_loop()
@@ -140,6 +198,15 @@ class ASGIInput:
 
     def read(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
+        if self._spool is not None:
+            data = self._spool.read(size)
+            if 0 <= size <= len(data):
+                return data
+            self._drop_spool()  # exhausted: the rest is in _buffer, or still to come
+            return data + self._read_buffered(-1 if size < 0 else size - len(data))
+        return self._read_buffered(size)
+
+    def _read_buffered(self, size: int) -> bytes:
         self._fill(size)
         if size < 0 or size >= len(self._buffer):
             data = bytes(self._buffer)
@@ -151,6 +218,15 @@ class ASGIInput:
 
     def readline(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
+        if self._spool is not None:
+            line = self._spool.readline(size)
+            if line.endswith(b"\n") or 0 <= size <= len(line):
+                return line
+            self._drop_spool()
+            return line + self._readline_buffered(-1 if size < 0 else size - len(line))
+        return self._readline_buffered(size)
+
+    def _readline_buffered(self, size: int) -> bytes:
         while b"\n" not in self._buffer and not self.complete:
             if 0 <= size <= len(self._buffer):
                 break
@@ -454,6 +530,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                 error = exception
                 response = await _handle_exception_async(app, exception)
         elif _dispatch_is_sync(app, context):
+            await body.receive_for_sync_view(cast(Request, context.request))
             response, error = await run_sync(_dispatch_sync, app, context)
         else:
             response, error = await _dispatch_async(app, context, body)
