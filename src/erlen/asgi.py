@@ -15,6 +15,8 @@ import asyncio
 import collections
 import contextvars
 import functools
+import logging
+import os
 import sys
 import tempfile
 import threading
@@ -25,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.ctx import Context, _cv_context
+from erlen.errors import SettingValueError
 from erlen.exceptions import BadRequest
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
@@ -42,9 +45,36 @@ Send = Callable[[Message], Awaitable[None]]
 T = TypeVar("T")
 
 #: Threads for sync views, hooks and generators under ASGI (Starlette uses 40).
+#: Each sync generator body holds one for as long as it streams, so a
+#: process serving many long sync streams (server-sent events) needs more:
+#: set the ``ERLEN_SYNC_THREADS`` environment variable (or this attribute)
+#: before the first request. A warning is logged (once) when sync streams
+#: hold every thread, since sync views then wait for one.
 SYNC_THREADS = 40
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_pool_size = SYNC_THREADS
+# Sync generator bodies streaming now (each holds a pool thread), under a lock:
+# streams on several loops (test clients in threads) may count at once.
+_sync_streams = 0
+_sync_streams_lock = threading.Lock()
+_warned_pool_full = False
+_logger = logging.getLogger("erlen.asgi")
+
+
+def _sync_threads() -> int:
+    value = os.environ.get("ERLEN_SYNC_THREADS")
+    if value is None:
+        return SYNC_THREADS
+    try:
+        threads = int(value)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise SettingValueError(
+            f"ERLEN_SYNC_THREADS must be a whole number of threads >= 1, got {value!r}"
+        )
+    return threads
 
 
 class ASGIProtocolError(RuntimeError):
@@ -62,12 +92,30 @@ class ClientDisconnected(BadRequest):
 
 
 def _get_executor() -> ThreadPoolExecutor:
-    global _executor
+    global _executor, _pool_size
     if _executor is None:
         with _executor_lock:
             if _executor is None:
-                _executor = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="erlen-sync")
+                _pool_size = _sync_threads()
+                _executor = ThreadPoolExecutor(_pool_size, thread_name_prefix="erlen-sync")
     return _executor
+
+
+def _count_sync_stream(change: int) -> None:
+    """Track the sync streams holding pool threads; warn once when they hold all."""
+    global _sync_streams, _warned_pool_full
+    with _sync_streams_lock:
+        _sync_streams += change
+        streams = _sync_streams
+    if change > 0 and streams >= _pool_size and not _warned_pool_full:
+        _warned_pool_full = True
+        _logger.warning(
+            "%d sync generator responses are streaming and hold all %d threads of"
+            " erlen's ASGI pool: sync views and other streams now wait for a thread."
+            " Set ERLEN_SYNC_THREADS higher, or stream with an async generator.",
+            streams,
+            _pool_size,
+        )
 
 
 async def run_sync(function: Callable[..., T], *args: Any) -> T:
@@ -959,6 +1007,7 @@ async def _stream_sync_body(
             if close is not None:
                 close()
 
+    _count_sync_stream(1)
     producer = asyncio.ensure_future(run_sync(produce))
     # Watched from the start, unlike async bodies: the worker thread keeps
     # the loop reachable, so a registry timer on it would keep this stream
@@ -998,7 +1047,10 @@ async def _stream_sync_body(
         hang_up.stop()
         stopped.set()
         window.release()
-        await _join(producer, hang_up)
+        try:
+            await _join(producer, hang_up)
+        finally:
+            _count_sync_stream(-1)
 
 
 async def _join(producer: asyncio.Future[Any], hang_up: _HangUp) -> None:

@@ -44,6 +44,10 @@ class EventValueError(ErlenError, ValueError):
     """A Server-Sent Event field or stream option has a value that cannot be sent."""
 
 
+class SettingValueError(ErlenError, ValueError):
+    """A setting read from the environment (``ERLEN_SYNC_THREADS``) has a bad value."""
+
+
 class ArgumentTypeError(ErlenError, TypeError):
     """An argument has a type erlen cannot use there (bytes where str is needed)."""
 
