@@ -68,9 +68,12 @@ def stream() -> Response:
     token = request.args.get("t")
     count = int(request.args.get("n", "10"))
     delay = float(request.args.get("delay", "0"))
+    first = float(request.args.get("first", "0"))
+    record("view", token)
 
     def chunks() -> Iterator[bytes]:
         try:
+            time.sleep(first)
             for _ in range(count):
                 if delay:
                     time.sleep(delay)
@@ -86,9 +89,12 @@ async def astream() -> Response:
     token = request.args.get("t")
     count = int(request.args.get("n", "10"))
     delay = float(request.args.get("delay", "0"))
+    first = float(request.args.get("first", "0"))
+    record("view", token)
 
     async def chunks() -> AsyncIterator[bytes]:
         try:
+            await asyncio.sleep(first)
             for _ in range(count):
                 if delay:
                     await asyncio.sleep(delay)
