@@ -36,8 +36,9 @@ def record(event: str, token: str | None) -> None:
 
 def on_close(response: Response, token: str | None) -> Response:
     def closed() -> None:
-        time.sleep(0.01)  # a close callback that takes a while
-        record("close", token)
+        if token:
+            time.sleep(0.01)  # a close callback that takes a while
+            record("close", token)
 
     response.call_on_close(closed)
     return response
