@@ -186,7 +186,7 @@ def test_clients_leaving_before_during_and_after_a_stream(server: Server, path: 
 
 def test_bounded_load(server: Server) -> None:
     """64 keep-alive clients for a few seconds: every reply 2xx and whole, no socket error."""
-    result = asyncio.run(load(server.url, TARGETS, connections=64, duration=2.0))
+    result = asyncio.run(load(server.url, TARGETS, connections=64, duration=1.5))
     assert result.requests > 0
     assert result.socket_errors == 0, result.errors[:5]
     assert not result.bad_status
