@@ -43,8 +43,10 @@ def proxy_fix_counts(setting: Mapping[str, Any]) -> tuple[int, int, int, int, in
     return counts[0], counts[1], counts[2], counts[3], counts[4]
 
 
-_REWRITTEN = ("REMOTE_ADDR", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT")
-_REWRITTEN += ("SCRIPT_NAME",)
+_REWRITTEN = (
+    *("REMOTE_ADDR", "wsgi.url_scheme", "HTTP_HOST"),
+    *("SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME"),
+)
 
 
 def _trusted(value: str | None, count: int) -> str | None:
