@@ -146,3 +146,10 @@ def test_reading_args_in_an_async_view_builds_no_environ() -> None:
 
     assert app.test_client(asgi=True).get("/?q=caf%C3%A9").get_data() == "café".encode()
     assert seen[0]._environ is None
+
+
+def test_one_client_disconnected_class_for_both_protocols() -> None:
+    # ``except erlen.exceptions.ClientDisconnected`` must catch an ASGI disconnect too.
+    from erlen import exceptions
+
+    assert erlen_asgi.ClientDisconnected is exceptions.ClientDisconnected

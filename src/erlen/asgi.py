@@ -26,7 +26,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen import syncasync
 from erlen.ctx import Context, _cv_context
-from erlen.exceptions import BadRequest
+from erlen.exceptions import ClientDisconnected
+from erlen.http.body import has_no_body
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
 from erlen.syncasync import call_on_loop, run_sync
@@ -59,12 +60,6 @@ class _NotStarted(Exception):
     """Building the response's headers failed before anything was sent."""
 
 
-class ClientDisconnected(BadRequest):
-    """The client went away before the request body was read."""
-
-    description = "The client disconnected before the request body was received."
-
-
 def _count_sync_stream(change: int) -> None:
     """Track the sync streams holding pool threads; warn once when they hold all."""
     global _sync_streams, _warned_pool_full
@@ -87,6 +82,9 @@ def _count_sync_stream(change: int) -> None:
 #: the body received for it goes to a temporary file (see
 #: ASGIInput.receive_for_sync_view).
 SPOOL_MEMORY = 1024 * 1024
+
+
+_DISCONNECTED = "The client disconnected before the request body was received."
 
 
 class ASGIInput:
@@ -173,7 +171,7 @@ class ASGIInput:
         elif kind == "http.disconnect":
             self.disconnected = True
             self.complete = True
-            raise ClientDisconnected()
+            raise ClientDisconnected(_DISCONNECTED)
         else:
             raise ASGIProtocolError(f"unexpected ASGI message {kind!r} while reading the body")
 
@@ -186,7 +184,7 @@ class ASGIInput:
         if self.disconnected and (size < 0 or len(self._buffer) < size):
             # The disconnect was received already (on the loop, see
             # receive_for_sync_view): the body ends short.
-            raise ClientDisconnected()
+            raise ClientDisconnected(_DISCONNECTED)
         while not self.complete and (size < 0 or len(self._buffer) < size):
             try:
                 running = asyncio.get_running_loop()
@@ -621,8 +619,7 @@ def _method_of(context: Context) -> str:
 
 def _buffered_headers(response: Response) -> list[tuple[bytes, bytes]] | None:
     """The encoded headers of a one-item bytes body when no send rule changes them."""
-    code = response._status_code
-    if code < 200 or code == 204 or code == 304:
+    if has_no_body(response._status_code):
         return None
     return _headers_as_sent(response)
 
@@ -799,16 +796,14 @@ async def send_response(
         # and 304) applied as on WSGI.
         code = response._status_code
         try:
-            encoded = (
-                _headers_as_sent(response) if code >= 200 and code != 204 and code != 304 else None
-            )
+            encoded = None if has_no_body(code) else _headers_as_sent(response)
             if encoded is None:
                 encoded = _encode_headers(wsgi_header_list(response, request))
         except Exception as error:
             response.close()
             raise _NotStarted() from error
         body = source[0]
-        if method == "HEAD" or code < 200 or code == 204 or code == 304:
+        if has_no_body(code, method):
             body = b""
         await send({"type": "http.response.start", "status": code, "headers": encoded})
         await send({"type": "http.response.body", "body": body})
@@ -857,7 +852,7 @@ async def _send_path(response: Response, method: str, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": code, "headers": _encode_headers(headers)}
         )
-        if method == "HEAD" or code < 200 or code in (204, 304):
+        if has_no_body(code, method):
             await send({"type": "http.response.body", "body": b""})
         else:
             await send({"type": "http.response.pathsend", "path": path})
@@ -1155,7 +1150,7 @@ async def _send_async_body(
         response.close()
         raise _NotStarted() from error
     status = response._status_code
-    send_body = method != "HEAD" and not (status < 200 or status in (204, 304))
+    send_body = not has_no_body(status, method)
     watch, hang_up = _watched(receive)
     try:
         await send({"type": "http.response.start", "status": status, "headers": headers})
