@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from erlen.errors import ArgumentTypeError
 from erlen.http.body import as_body_item, has_no_body
-from erlen.http.headers import replace_header
+from erlen.http.headers import Headers, replace_header
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
 from erlen.syncasync import thread_event_loop
 
 if TYPE_CHECKING:
-    from erlen.http.headers import Headers
     from erlen.response import Response
 
     WSGIEnvironment = dict[str, Any]
@@ -426,8 +425,6 @@ def run_wsgi_app(
     Output passed to the ``write`` callable is kept in order before the rest
     of the body. With ``buffered`` the body is read and the app closed here.
     """
-    from erlen.http.headers import Headers
-
     environ = dict(environ)
     started: list[tuple[str, list[tuple[str, str]]]] = []
     written: list[bytes] = []
