@@ -30,6 +30,7 @@ from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response, is_async_body
 from erlen.routing import Map, Rule
+from erlen.sessions import SecureCookieSessionInterface, SessionInterface, save_opened_session
 from erlen.wrappers import Request, _request_line
 from erlen.wsgi import respond as _wsgi_respond
 
@@ -128,15 +129,26 @@ class Erlen:
     #: Map class holding the URL rules.
     url_map_class: type[Map] = Map
     config_class: type[Config] = Config
+    #: Opens and saves sessions (signed cookies, as Flask's); replace it to store them elsewhere.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     default_config: dict[str, Any] = {
         "DEBUG": None,
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
         "PREFERRED_URL_SCHEME": "http",
         "MAX_CONTENT_LENGTH": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -230,6 +242,28 @@ class Erlen:
     @testing.setter
     def testing(self, value: bool) -> None:
         self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        """The key that signs session cookies (``SECRET_KEY`` config)."""
+        key: str | bytes | None = self.config["SECRET_KEY"]
+        return key
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """How long a permanent session lasts (``PERMANENT_SESSION_LIFETIME``; seconds allowed)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def logger(self) -> logging.Logger:
@@ -589,7 +623,7 @@ class Erlen:
                             # holds this frame, which holds it) is dropped.
                             exception.__traceback__ = None
                 response = self.make_response(rv)
-                if context.after_request_functions:
+                if context.after_request_functions or context._session is not None:
                     try:
                         response = self.process_response(response)
                     except Exception:
@@ -708,7 +742,7 @@ class Erlen:
         except Exception as exception:
             rv = self.handle_user_exception(exception)
         response = self.make_response(rv)
-        if context.after_request_functions:
+        if context.after_request_functions or context._session is not None:
             try:
                 response = self.process_response(response)
             except Exception:
@@ -781,6 +815,7 @@ class Erlen:
         if functions:
             for function in reversed(functions):
                 response = self.ensure_sync(function)(response)
+        save_opened_session(self, context, response)
         return response
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:

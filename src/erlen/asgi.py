@@ -27,6 +27,7 @@ from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
+from erlen.sessions import save_opened_session
 from erlen.wrappers import Request, _with_one_slash
 from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
 
@@ -446,7 +447,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                         # It becomes the response: its traceback (which holds
                         # this frame, which holds it) is dropped.
                         exception.__traceback__ = None
-                if context.after_request_functions:
+                if context.after_request_functions or context._session is not None:
                     response = await _finalize_async(app, rv)
                 else:
                     response = app.make_response(rv)
@@ -603,6 +604,7 @@ async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False)
                 response = await run_sync(function, response)
         for function in reversed(app.after_request_funcs.get(None, ())):
             response = await _call(function, response)
+        save_opened_session(app, context, response)
     except Exception:
         if not from_error_handler:
             response.close()  # the view's body (a generator, a file) is released
