@@ -503,6 +503,9 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         error = error or exception
         raise
     finally:
+        preserve = scope.get(PRESERVE_CONTEXT)
+        if preserve is not None:
+            _preserve_context(app, context, preserve)
         context.depth -= 1
         if context.depth == 0:
             if app.teardown_request_funcs or app.teardown_appcontext_funcs:
@@ -516,6 +519,17 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                     made.close()
         if token is not None:
             _cv_context.reset(token)
+
+
+#: Scope key of a test client's ``with client:`` block: called with a context
+#: manager of the request's context so the block can keep it active afterwards.
+PRESERVE_CONTEXT = "erlen.preserve_context"
+
+
+def _preserve_context(app: Erlen, context: Context, preserve: Callable[[Any], Any]) -> None:
+    from erlen.app import _ContextManager
+
+    preserve(_ContextManager(app, context))
 
 
 async def _dispatch_async(
