@@ -367,7 +367,7 @@ def open_session(context: Context) -> SessionMixin:
     return session
 
 
-def save_opened_session(app: Erlen, context: Context, response: Response) -> None:
+def save_opened_session(app: Any, context: Context, response: Response) -> None:
     """Save the request's session into ``response`` if the request opened one."""
     session = context._session
     if session is not None:
