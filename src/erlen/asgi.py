@@ -454,6 +454,9 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         return
     context, body = _make_request(app, scope, receive)
     context.depth = 1
+    preserve = scope.get(PRESERVE_CONTEXT)
+    if preserve is not None:
+        _preserve_context(app, context, preserve)
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     ended = False
@@ -529,6 +532,17 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                     await app._teardown_async(context, error)
         if token is not None:
             _cv_context.reset(token)
+
+
+#: Scope key of a test client's ``with client:`` block: called with a context
+#: manager of the request's context so the block can keep it active afterwards.
+PRESERVE_CONTEXT = "erlen.preserve_context"
+
+
+def _preserve_context(app: Erlen, context: Context, preserve: Callable[[Any], Any]) -> None:
+    from erlen.app import _ContextManager
+
+    preserve(_ContextManager(app, context))
 
 
 async def _serve_through_wsgi(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:

@@ -38,6 +38,7 @@ from erlen.exceptions import (
 from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
+from erlen.sessions import save_opened_session
 from erlen.syncasync import _coroutine_flags, call_on_loop, is_async, run_coroutine_sync, run_sync
 
 if TYPE_CHECKING:
@@ -267,6 +268,7 @@ class Pipeline:
         if functions:
             for function in reversed(functions):
                 response = self.ensure_sync(function)(response)
+        save_opened_session(self, context, response)
         return response
 
     # -- errors ---------------------------------------------------------------------
@@ -443,7 +445,7 @@ class Pipeline:
                         # this frame, which holds it) is dropped.
                         exception.__traceback__ = None
             response = self.make_response(rv)
-            if context.after_request_functions:
+            if context.after_request_functions or context._session is not None:
                 try:
                     response = self.process_response(response)
                 except Exception:
@@ -524,7 +526,7 @@ class Pipeline:
                     rv = await self._handle_user_exception_async(exception)
                     if rv is exception:
                         exception.__traceback__ = None
-                if context.after_request_functions:
+                if context.after_request_functions or context._session is not None:
                     return await self._finalize_async(rv), None
                 return self.make_response(rv), None
             try:
@@ -567,6 +569,7 @@ class Pipeline:
                     response = function(response)
             for function in reversed(self.after_request_funcs.get(None, ())):
                 response = await call_on_loop(function, response)
+            save_opened_session(self, current_context(), response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released

@@ -1,11 +1,13 @@
-"""View helpers: ``redirect``, ``abort`` and ``url_for``."""
+"""View helpers: ``redirect``, ``abort``, ``url_for``, ``flash`` and ``get_flashed_messages``."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from erlen.ctx import _cv_context, current_app_or_none, current_context
+from erlen.ctx import _cv_context, current_app_or_none, current_context, session
 from erlen.exceptions import abort as _abort
 from erlen.http.html import escape_html
 
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
 
-__all__ = ["abort", "redirect", "url_for"]
+__all__ = ["abort", "flash", "get_flashed_messages", "redirect", "url_for"]
 
 _REDIRECT_PAGE = (
     "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
@@ -163,3 +165,44 @@ def build_url(
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     return url
+
+
+# -- message flashing ---------------------------------------------------------------
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Keep ``message`` in the session until a later request reads it with
+    :func:`get_flashed_messages`; ``category`` is any label ("error", "info")."""
+    # Read, append and store back: assigning marks the session modified.
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    app = current_context().app
+    # The message_flashed signal, sent only once erlen.signals was imported
+    # (no receiver can be connected before): apps without signals pay nothing.
+    signals = sys.modules.get("erlen.signals")
+    signal = getattr(signals, "message_flashed", None)
+    if signal is not None:
+        signal.send(app, _async_wrapper=app.ensure_sync, message=message, category=category)
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """The flashed messages, taken out of the session on the first call of a
+    request (later calls in the same request return them again).
+
+    ``with_categories`` gives ``(category, message)`` pairs; ``category_filter``
+    keeps only the listed categories.
+    """
+    context = current_context()
+    flashes: list[tuple[str, str]] | None = getattr(context, "_flashes", None)
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        context._flashes = flashes
+    if category_filter:
+        wanted = set(category_filter) if not isinstance(category_filter, str) else category_filter
+        flashes = [item for item in flashes if item[0] in wanted]
+    if with_categories:
+        return flashes
+    return [item[1] for item in flashes]
