@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from erlen import asgi as _asgi
 from erlen.config import Config
@@ -29,16 +29,24 @@ from erlen.exceptions import (
 from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response, is_async_body
-from erlen.routing import Map, Rule
-from erlen.wrappers import Request, _request_line
+from erlen.routing import BuildError, Map, Rule
+from erlen.scaffold import (
+    ErrorHandler,
+    Scaffold,
+    _instance_path_for,
+    app_then_blueprints,
+    blueprints_then_app,
+    find_error_handler,
+    setupmethod,
+)
+from erlen.wrappers import Request, _request_line, _split_blueprint_path
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
+    from erlen.blueprints import Blueprint
     from erlen.testing import ErlenClient
 
 F = TypeVar("F", bound=Callable[..., Any])
-ErrorHandler = Callable[[Any], Any]
-HookKey = str | None
 
 # Methods a subclass may override; if it does, dispatch takes the general path.
 _DISPATCH_STEPS = (
@@ -77,12 +85,46 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
-def _find_root_path(import_name: str) -> str:
-    module = sys.modules.get(import_name)
-    filename: str | None = getattr(module, "__file__", None)
-    if filename:
-        return os.path.dirname(os.path.abspath(filename))
-    return os.getcwd()
+def _server_name(host: str, scheme: str) -> str:
+    """``host`` lower-cased, without the scheme's default port."""
+    host = host.lower()
+    default_port = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host[: -len(default_port)]
+    return host
+
+
+def _subdomain_of(host: str, server_name: str) -> str:
+    """The labels of ``host`` before ``server_name``; '<invalid>' when it is elsewhere."""
+    labels = host.split(".")
+    server_labels = server_name.split(".")
+    if labels[-len(server_labels) :] != server_labels:
+        return "<invalid>"
+    return ".".join(label for label in labels[: -len(server_labels)] if label)
+
+
+def _keyed_by_blueprint(registry: dict[Any, Any]) -> bool:
+    """Whether a registry holds entries of some blueprint (a key other than None)."""
+    return len(registry) > 1 or (bool(registry) and None not in registry)
+
+
+def _current_blueprints() -> list[str]:
+    """The current request's blueprint chain, innermost first, without making a
+    request that was routed but not made yet."""
+    context = _cv_context.get(None)
+    if context is None:
+        return []
+    request = context._request
+    if request is not None:
+        rule = request.url_rule
+    elif context.pending_request is not None:
+        rule = context.pending_request[1]
+    else:
+        return []
+    endpoint = None if rule is None else rule.endpoint
+    if not endpoint or "." not in endpoint:
+        return []
+    return _split_blueprint_path(endpoint.rpartition(".")[0])
 
 
 def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
@@ -111,7 +153,7 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
     return loop.run_until_complete(_await())
 
 
-class Erlen:
+class Erlen(Scaffold):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -161,45 +203,73 @@ class Erlen:
         instance_relative_config: bool = False,
         root_path: str | None = None,
     ) -> None:
-        self.import_name = import_name
-        self.root_path = root_path or _find_root_path(import_name)
-        self.static_folder: str | None = (
-            None if static_folder is None else os.path.join(self.root_path, static_folder)
+        if instance_path is None:
+            instance_path = None  # found below, once root_path is known
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
         )
-        if static_url_path is None and self.static_folder is not None:
-            static_url_path = "/" + os.path.basename(os.path.normpath(self.static_folder))
-        self.static_url_path = static_url_path.rstrip("/") if static_url_path else static_url_path
-        self.template_folder = template_folder
-        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        self.instance_path = instance_path or self.auto_find_instance_path()
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
             self.default_config,
         )
         self.config["DEBUG"] = _env_flag("ERLEN_DEBUG") or _env_flag("FLASK_DEBUG")
         self.json: JSONProvider = self.json_provider_class(self)
-        self.url_map = self.url_map_class()
-        self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.before_request_funcs: dict[HookKey, list[Callable[[], Any]]] = {}
-        self.after_request_funcs: dict[HookKey, list[Callable[[Any], Any]]] = {}
-        self.teardown_request_funcs: dict[HookKey, list[Callable[[BaseException | None], Any]]] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
-        self.error_handler_spec: dict[
-            HookKey, dict[int | None, dict[type[BaseException], ErrorHandler]]
-        ] = {None: {}}
         self.before_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
+        #: Registered blueprints by their dotted name.
+        self.blueprints: dict[str, Blueprint] = {}
+        #: Called as ``handler(error, endpoint, values)`` when ``url_for`` cannot build.
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self._template_filters: dict[str, Callable[..., Any]] = {}
+        self._template_globals: dict[str, Callable[..., Any]] = {}
+        self._template_tests: dict[str, Callable[..., bool]] = {}
+        self._got_first_request = False
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
-        if self.static_folder is not None:
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "Invalid static_host/host_matching combination: static_host"
+                    f" {static_host!r} needs host_matching=True, and host_matching"
+                    " needs a static_host when there is a static folder."
+                )
             # Like Flask: files under static_folder at static_url_path, endpoint 'static'.
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
+                host=static_host,
                 view_func=self.send_static_file,
             )
         self._logger: logging.Logger | None = None
+
+    def auto_find_instance_path(self) -> str:
+        """``instance`` next to the app's module or package, or
+        ``<prefix>/var/<name>-instance`` for an installed package."""
+        return _instance_path_for(self.import_name, self.root_path, self.name)
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open ``resource`` relative to :attr:`instance_path` (may write, unlike open_resource)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- properties -----------------------------------------------------------------
 
@@ -252,6 +322,16 @@ class Erlen:
 
     # -- registration ---------------------------------------------------------------
 
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called on the application."
+                " It has already handled its first request, any changes will not be"
+                " applied consistently.\nMake sure all imports, decorators, functions,"
+                " etc. needed to set up the application are done before running it."
+            )
+
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,
@@ -299,65 +379,7 @@ class Erlen:
         if view_func is not None:
             self.view_functions[endpoint] = view_func
 
-    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Decorator registering a view for ``rule`` (``methods``, ``endpoint``, ...)."""
-
-        def decorator(function: F) -> F:
-            endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, function, **options)
-            return function
-
-        return decorator
-
-    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
-        if "methods" in options:
-            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
-        return self.route(rule, methods=[method], **options)
-
-    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["GET"])``."""
-        return self._method_route("GET", rule, options)
-
-    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["POST"])``."""
-        return self._method_route("POST", rule, options)
-
-    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["PUT"])``."""
-        return self._method_route("PUT", rule, options)
-
-    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["PATCH"])``."""
-        return self._method_route("PATCH", rule, options)
-
-    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["DELETE"])``."""
-        return self._method_route("DELETE", rule, options)
-
-    def endpoint(self, endpoint: str) -> Callable[[F], F]:
-        """Decorator attaching a view function to an endpoint registered elsewhere."""
-
-        def decorator(function: F) -> F:
-            self.view_functions[endpoint] = function
-            return function
-
-        return decorator
-
-    def before_request(self, function: F) -> F:
-        """Register a function run before each request; a non-None return is the response."""
-        self.before_request_funcs.setdefault(None, []).append(function)
-        return function
-
-    def after_request(self, function: F) -> F:
-        """Register a function that receives and returns each response (last added runs first)."""
-        self.after_request_funcs.setdefault(None, []).append(function)
-        return function
-
-    def teardown_request(self, function: F) -> F:
-        """Register a function run when the request ends, given the unhandled error or None."""
-        self.teardown_request_funcs.setdefault(None, []).append(function)
-        return function
-
+    @setupmethod
     def teardown_appcontext(self, function: F) -> F:
         """Register a function run when the app context ends."""
         self.teardown_appcontext_funcs.append(function)
@@ -373,52 +395,72 @@ class Erlen:
         self.after_serving_funcs.append(function)
         return function
 
-    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
-        """Decorator registering a handler for an HTTP status code or an exception class."""
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``'s routes, hooks and handlers on the app.
 
-        def decorator(function: F) -> F:
-            self.register_error_handler(code_or_exception, function)
-            return function
+        ``options`` (``url_prefix``, ``subdomain``, ``url_defaults``, ``name``)
+        override the blueprint's own for this registration.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
+
+    # Template registrations, kept until the Jinja environment is made (the
+    # templating module reads these dicts when it creates ``app.jinja_env``).
+
+    @setupmethod
+    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Make ``f`` a template filter named ``name`` (default: its own name)."""
+        self._template_filters[name or f.__name__] = f
+        self._sync_jinja_env("filters", name or f.__name__, f)
+
+    @setupmethod
+    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Make ``f`` a template global named ``name`` (default: its own name)."""
+        self._template_globals[name or f.__name__] = f
+        self._sync_jinja_env("globals", name or f.__name__, f)
+
+    @setupmethod
+    def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
+        """Make ``f`` a template test named ``name`` (default: its own name)."""
+        self._template_tests[name or f.__name__] = f
+        self._sync_jinja_env("tests", name or f.__name__, f)
+
+    def _sync_jinja_env(self, table: str, name: str, f: Callable[..., Any]) -> None:
+        # An environment made already gets the registration too.
+        env = self.__dict__.get("jinja_env")
+        if env is not None:
+            getattr(env, table)[name] = f
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_filter`."""
+
+        def decorator(f: F) -> F:
+            self.add_template_filter(f, name=name)
+            return f
 
         return decorator
 
-    def register_error_handler(
-        self, code_or_exception: type[BaseException] | int, function: ErrorHandler
-    ) -> None:
-        """Register ``function`` for a status code or exception class (see :meth:`errorhandler`)."""
-        exception_class, code = self._exception_class_and_code(code_or_exception)
-        handlers = self.error_handler_spec[None].setdefault(code, {})
-        handlers[exception_class] = function
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_global`."""
 
-    @staticmethod
-    def _exception_class_and_code(
-        exception_or_code: type[BaseException] | int,
-    ) -> tuple[type[BaseException], int | None]:
-        exception_class: type[BaseException]
-        if isinstance(exception_or_code, int):
-            try:
-                exception_class = default_exceptions[exception_or_code]
-            except KeyError:
-                raise ValueError(
-                    f"'{exception_or_code}' is not a recognized HTTP error code. Use a"
-                    " subclass of HTTPException with that code instead."
-                ) from None
-        else:
-            exception_class = exception_or_code
-        if isinstance(exception_class, BaseException):
-            raise TypeError(
-                f"{exception_class!r} is an instance, not a class. Handlers can only be"
-                " registered for Exception classes or HTTP error codes."
-            )
-        if not isinstance(exception_class, type) or not issubclass(exception_class, Exception):
-            raise ValueError(
-                f"'{getattr(exception_class, '__name__', exception_class)}' is not a subclass"
-                " of Exception. Handlers can only be registered for Exception classes or HTTP"
-                " error codes."
-            )
-        if issubclass(exception_class, HTTPException):
-            return exception_class, exception_class.code
-        return exception_class, None
+        def decorator(f: F) -> F:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_test`."""
+
+        def decorator(f: F) -> F:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
 
     # -- contexts -------------------------------------------------------------------
 
@@ -458,8 +500,12 @@ class Erlen:
             )
         return self._route(request_class(environ), has_path, query_string)
 
-    def _match(self, path: str, method: str, query_string: str) -> tuple[Rule, dict[str, Any]]:
+    def _match(
+        self, path: str, method: str, query_string: str, request: Request | None = None
+    ) -> tuple[Rule, dict[str, Any]]:
         url_map = self.url_map
+        if request is not None and (url_map._domains or url_map.host_matching):
+            return url_map.match(path, method, query_string, domain=self._domain_of(request))
         # PERF: the path and method are canonical already; a Map subclass
         # with its own match() still gets every call.
         if type(url_map) is Map:
@@ -472,7 +518,7 @@ class Erlen:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
             request.url_rule, request.view_args = self._match(
-                request._path, request._method, query_string
+                request._path, request._method, query_string, request
             )
         except HTTPException as error:
             self._store_routing_error(request, error)
@@ -492,6 +538,9 @@ class Erlen:
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
+        if self.url_map._domains or self.url_map.host_matching:
+            # Routing on the subdomain or host needs the request's Host header.
+            return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
             rule, view_args = self._match(path, method, query_string)
         except HTTPException as error:
@@ -525,6 +574,19 @@ class Erlen:
         request.url_rule = None
         request.routing_exception = RequestRedirect(target)
 
+    def _domain_of(self, request: Request) -> str:
+        """What the request's rules are matched on: its host (``host_matching``),
+        else its subdomain under ``SERVER_NAME`` ('' unless ``subdomain_matching``)."""
+        url_map = self.url_map
+        host = _server_name(request.host, request.scheme)
+        if url_map.host_matching:
+            return host
+        if not self.subdomain_matching:
+            return url_map.default_subdomain or ""
+        server_name = self.config["SERVER_NAME"]
+        server_name = host if not server_name else _server_name(server_name, request.scheme)
+        return _subdomain_of(host, server_name)
+
     @staticmethod
     def _absolute_redirect(request: Request, new_url: str) -> str:
         # ``redirect_to`` may already name a full URL; a path is made absolute.
@@ -538,10 +600,12 @@ class Erlen:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; ``app(environ, start_response)`` calls this."""
+        self._got_first_request = True
         if (
             self._overrides_dispatch
             or self.before_request_funcs
             or self.after_request_funcs
+            or self.url_value_preprocessors
             or self.teardown_request_funcs
             or self.teardown_appcontext_funcs
         ):
@@ -682,7 +746,12 @@ class Erlen:
         """Run the before-request hooks, the view, and turn the result into a response."""
         if context is None:
             context = current_context()
-        if not (self._overrides_dispatch or self.before_request_funcs or self.after_request_funcs):
+        if not (
+            self._overrides_dispatch
+            or self.before_request_funcs
+            or self.after_request_funcs
+            or self.url_value_preprocessors
+        ):
             return self._dispatch_without_hooks(context)
         try:
             rv = self.preprocess_request()
@@ -717,13 +786,14 @@ class Erlen:
         return response
 
     def preprocess_request(self) -> Any:
-        """Run the ``before_request`` functions; the first non-None result wins."""
-        functions = self.before_request_funcs.get(None)
-        if functions:
-            for function in functions:
-                rv = self.ensure_sync(function)()
-                if rv is not None:
-                    return rv
+        """Run the URL value preprocessors, then the ``before_request`` functions
+        (the app's, then each blueprint's, outermost first); the first non-None
+        result wins."""
+        self._run_url_value_preprocessors()
+        for function in self._before_request_functions():
+            rv = self.ensure_sync(function)()
+            if rv is not None:
+                return rv
         return None
 
     def dispatch_request(self) -> Any:
@@ -755,7 +825,7 @@ class Erlen:
         """The automatic ``OPTIONS`` answer: an empty response with ``Allow``."""
         request = current_context().request
         assert request is not None
-        methods = self.url_map.allowed_methods(request.path)
+        methods = self.url_map.allowed_methods(request.path, self._domain_of(request))
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
         return response
@@ -777,10 +847,8 @@ class Erlen:
         context = current_context()
         for function in context.after_request_functions:
             response = self.ensure_sync(function)(response)
-        functions = self.after_request_funcs.get(None)
-        if functions:
-            for function in reversed(functions):
-                response = self.ensure_sync(function)(response)
+        for function in self._after_request_functions():
+            response = self.ensure_sync(function)(response)
         return response
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
@@ -796,10 +864,8 @@ class Erlen:
             return
         token = _cv_context.set(context)
         try:
-            functions = self.teardown_request_funcs.get(None)
-            if functions:
-                for function in reversed(functions):
-                    self.ensure_sync(function)(error)
+            for function in self._teardown_request_functions():
+                self.ensure_sync(function)(error)
             for function in reversed(self.teardown_appcontext_funcs):
                 self.ensure_sync(function)(error)
             request = context._request  # made by a teardown function, perhaps
@@ -813,20 +879,76 @@ class Erlen:
         """Run the teardown functions of the current request now."""
         self._teardown(current_context(), exc)
 
+    # -- blueprint lookups ------------------------------------------------------------
+    # Registrations in Flask's order for the current request: dicts keyed by
+    # blueprint name (None: the app), merged from the request's blueprint chain.
+
+    def _run_url_value_preprocessors(self) -> None:
+        registry = self.url_value_preprocessors
+        if not registry:
+            return
+        request = current_context().request
+        assert request is not None
+        for function in app_then_blueprints(registry, _current_blueprints()):
+            function(request.endpoint, request.view_args)
+
+    def _before_request_functions(self) -> list[Callable[[], Any]]:
+        registry = self.before_request_funcs
+        if not _keyed_by_blueprint(registry):
+            return registry.get(None, [])  # PERF: no blueprint hooks
+        return app_then_blueprints(registry, _current_blueprints())
+
+    def _after_request_functions(self) -> list[Callable[[Any], Any]]:
+        return blueprints_then_app(
+            self.after_request_funcs,
+            _current_blueprints() if _keyed_by_blueprint(self.after_request_funcs) else (),
+        )
+
+    def _teardown_request_functions(self) -> list[Callable[[BaseException | None], Any]]:
+        return blueprints_then_app(
+            self.teardown_request_funcs,
+            _current_blueprints() if _keyed_by_blueprint(self.teardown_request_funcs) else (),
+        )
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and of the endpoint's
+        blueprints (outermost first) fill in ``values`` for ``url_for``."""
+        registry = self.url_default_functions
+        if not registry:
+            return
+        blueprints: list[str] = []
+        if "." in endpoint:
+            blueprints = _split_blueprint_path(endpoint.rpartition(".")[0])
+        for function in app_then_blueprints(registry, blueprints):
+            function(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Ask each ``url_build_error_handlers`` entry for a URL; re-raise if none gives one."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as new_error:
+                error = new_error
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
     # -- errors ---------------------------------------------------------------------
 
-    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
+    def _find_error_handler(
+        self, error: BaseException, blueprints: list[str] | None = None
+    ) -> ErrorHandler | None:
         exception_class, code = self._exception_class_and_code(type(error))
-        spec = self.error_handler_spec[None]
-        for key in (code, None) if code is not None else (None,):
-            handlers = spec.get(key)
-            if not handlers:
-                continue
-            for klass in exception_class.__mro__:
-                handler = handlers.get(klass)
-                if handler is not None:
-                    return handler
-        return None
+        spec = self.error_handler_spec
+        if blueprints is None:
+            # PERF: the request's blueprints matter only when some registered handlers.
+            blueprints = _current_blueprints() if _keyed_by_blueprint(spec) else []
+        return find_error_handler(spec, exception_class, code, blueprints)
 
     def trap_http_exception(self, error: Exception) -> bool:
         """Whether an HTTP exception should propagate like any other error (config traps)."""
@@ -982,27 +1104,6 @@ class Erlen:
             return run_coroutine_sync(function(*args, **kwargs))
 
         return run
-
-    # -- files --------------------------------------------------------------------------
-
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """``max_age`` for files sent by the app: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
-
-    def send_static_file(self, filename: str) -> Response:
-        """Serve ``filename`` from ``static_folder`` (404 when it is missing or escapes it)."""
-        from erlen.exceptions import NotFound
-        from erlen.files import send_from_directory
-
-        if self.static_folder is None:
-            raise NotFound()
-        max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     # -- URLs and running -------------------------------------------------------------
 

@@ -331,7 +331,7 @@ def _dispatch_is_sync(app: Erlen, context: Context) -> bool:
     view = app.view_functions.get(rule.endpoint)
     if view is None or _is_async(view):
         return False
-    hooks = app.before_request_funcs.get(None)
+    hooks = app._before_request_functions()
     return not (hooks and any(_is_async(hook) for hook in hooks))
 
 
@@ -405,6 +405,7 @@ def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: A
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    app._got_first_request = True
     context, body = _make_request(app, scope, receive)
     context.depth = 1
     token: contextvars.Token[Context] | None = _cv_context.set(context)
@@ -426,6 +427,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             app._overrides_dispatch
             or app.before_request_funcs
             or app.after_request_funcs
+            or app.url_value_preprocessors
             or routing_error is not None
             or not body.complete
             or (rule.provide_automatic_options and method == "OPTIONS")
@@ -537,7 +539,8 @@ async def _dispatch_async(
                     await body.receive_all(limit)
             rv = None
             routing_error = None
-            for hook in app.before_request_funcs.get(None, ()):
+            app._run_url_value_preprocessors()
+            for hook in app._before_request_functions():
                 rv = await _call(hook)
                 if rv is not None:
                     break
@@ -601,7 +604,7 @@ async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False)
                 response = await function(response)
             else:
                 response = await run_sync(function, response)
-        for function in reversed(app.after_request_funcs.get(None, ())):
+        for function in app._after_request_functions():
             response = await _call(function, response)
     except Exception:
         if not from_error_handler:
