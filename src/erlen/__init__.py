@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "Erlen": "erlen.app",
     "Flask": "erlen.app",
     "make_response": "erlen.app",
+    "Blueprint": "erlen.blueprints",
     "jsonify": "erlen.json",
     "redirect": "erlen.helpers",
     "abort": "erlen.helpers",
@@ -62,6 +63,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from erlen.app import Erlen as Erlen, Flask as Flask, make_response as make_response
+    from erlen.blueprints import Blueprint as Blueprint
     from erlen.ctx import (
         after_this_request as after_this_request,
         current_app as current_app,
