@@ -373,3 +373,23 @@ def test_context_processors_are_kept_by_blueprint_name() -> None:
     bp.context_processor(local)
     app.register_blueprint(bp, url_prefix="/x")
     assert app.template_context_processors == {None: [app_wide], "bp": [local]}
+
+
+def test_async_views_and_hooks_in_blueprints_keep_flask_order(
+    nested: tuple[Any, Any], make_client: Callable[..., Any]
+) -> None:
+    # Flask needs asgiref for async views: the same app with sync functions is the oracle.
+    source = NESTED.replace("def leaf():", "async def leaf():")
+    for name in ("before_one", "after_two", "teardown", "child_404", "grandchild_lookup"):
+        source = source.replace(f"def {name}(", f"async def {name}(")
+    asynchronous, _ = make_twin_apps(source)
+    theirs = nested[1]
+    for path in ("/p/c/g/", "/p/c/g/key", "/p/c/missing", "/p/c/g/teapot"):
+        log, expected_log = asynchronous.extensions["log"], theirs.extensions["log"]
+        log.clear()
+        expected_log.clear()
+        got = make_client(asynchronous).get(path)
+        expected = theirs.test_client().get(path)
+        assert (got.status_code, got.get_data()) == (expected.status_code, expected.get_data())
+        assert got.headers.getlist("X-After") == expected.headers.getlist("X-After")
+        assert log == expected_log
