@@ -60,7 +60,7 @@ def _build(package: Any, root: pathlib.Path, **app_options: Any) -> Any:
 
 
 def _comparable(response: Any) -> list[Any]:
-    status, phrase, headers, body = wire(response)
+    status, _phrase, headers, body = wire(response)
     # The mtime-based ETag and Date vary: compare their presence only.
     headers = [(k, "<varies>" if k in ("date", "etag") else v) for k, v in headers]
     if status >= 400:

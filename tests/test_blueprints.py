@@ -225,7 +225,8 @@ def lang_page(lang):
 def root():
     return ",".join([
         url_for("bp.index"), url_for("again.index"), url_for("sub.index"),
-        url_for("again.only"), url_for("lang_page"), str(app.config["RECORDED"]), str(app.config["RECORDED_ONCE"]),
+        url_for("again.only"), url_for("lang_page"),
+        str(app.config["RECORDED"]), str(app.config["RECORDED_ONCE"]),
         request.environ["pre"] or "-",
     ])
 """
@@ -332,7 +333,9 @@ def test_duplicate_endpoint_for_another_function_is_refused(package: str) -> Non
         return "b"
 
     bp.add_url_rule("/b", "view", other)
-    with pytest.raises(AssertionError, match="overwriting an existing endpoint function: bp.view"):
+    with pytest.raises(
+        AssertionError, match=r"overwriting an existing endpoint function: bp\.view"
+    ):
         app.register_blueprint(bp)
 
 

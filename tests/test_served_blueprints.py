@@ -62,7 +62,9 @@ def flask_app() -> Iterator[Any]:
 
 @pytest.fixture
 def client(blueprints_server: Served) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=blueprints_server.url, follow_redirects=False, timeout=10) as session:
+    with httpx.Client(
+        base_url=blueprints_server.url, follow_redirects=False, timeout=10
+    ) as session:
         yield session
 
 

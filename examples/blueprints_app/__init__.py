@@ -11,7 +11,6 @@ preprocessor and a class-based view). Run it on either protocol::
 from __future__ import annotations
 
 from erlen import Flask, Response, g, request
-
 from examples.blueprints_app.api import api
 from examples.blueprints_app.blog import blog
 

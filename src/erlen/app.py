@@ -24,7 +24,6 @@ from erlen.exceptions import (
     HTTPException,
     InternalServerError,
     RequestRedirect,
-    default_exceptions,
 )
 from erlen.http.headers import Headers
 from erlen.json import DefaultJSONProvider, JSONProvider

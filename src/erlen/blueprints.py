@@ -208,7 +208,9 @@ class Blueprint(Scaffold):
             child.register(app, child_options)
 
     @staticmethod
-    def _nest_options(state: BlueprintSetupState, child: Blueprint, options: dict[str, Any]) -> None:
+    def _nest_options(
+        state: BlueprintSetupState, child: Blueprint, options: dict[str, Any]
+    ) -> None:
         # A child's subdomain goes before the parent's; its URL prefix after.
         subdomain = options.get("subdomain")
         if subdomain is None:
@@ -284,8 +286,7 @@ class Blueprint(Scaffold):
             raise ValueError(f"'endpoint' may not contain a dot '.' character: {endpoint!r}")
         if view_func is not None and "." in getattr(view_func, "__name__", ""):
             raise ValueError(
-                "'view_func' name may not contain a dot '.' character:"
-                f" {view_func.__name__!r}"
+                f"'view_func' name may not contain a dot '.' character: {view_func.__name__!r}"
             )
         self.record(
             lambda state: state.add_url_rule(
@@ -347,7 +348,9 @@ class Blueprint(Scaffold):
     @setupmethod
     def before_app_request(self, f: F) -> F:
         """Like :meth:`before_request`, for every request of the app."""
-        self.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).append(f))
+        self.record_once(
+            lambda state: state.app.before_request_funcs.setdefault(None, []).append(f)
+        )
         return f
 
     @setupmethod
@@ -377,7 +380,7 @@ class Blueprint(Scaffold):
         """Like :meth:`errorhandler`, for errors of any request of the app."""
 
         def decorator(f: F) -> F:
-            self.record_once(lambda state: state.app.errorhandler(code)(f))
+            self.record_once(lambda state: state.app.register_error_handler(code, f))
             return f
 
         return decorator

@@ -67,7 +67,6 @@ class Scaffold:
     """The registration API shared by :class:`~erlen.app.Erlen` and
     :class:`~erlen.blueprints.Blueprint`."""
 
-    name: str
     _static_folder: str | None = None
     _static_url_path: str | None = None
 
@@ -80,7 +79,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         self.root_path = root_path or _find_root_path(import_name)
@@ -96,7 +95,7 @@ class Scaffold:
         self.url_default_functions: dict[HookKey, list[Callable[[str, dict[str, Any]], None]]] = {}
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r}>"
+        return f"<{type(self).__name__} {getattr(self, 'name', self.import_name)!r}>"
 
     def _check_setup_finished(self, f_name: str) -> None:
         raise NotImplementedError
@@ -338,9 +337,7 @@ _UNSET: Any = object()
 # -- ordering registrations for one request ----------------------------------------------
 
 
-def app_then_blueprints(
-    registry: Mapping[HookKey, list[Any]], blueprints: list[str]
-) -> list[Any]:
+def app_then_blueprints(registry: Mapping[HookKey, list[Any]], blueprints: list[str]) -> list[Any]:
     """Functions to call in order: the app's, then each blueprint's, outermost first.
 
     Flask's order for ``url_value_preprocessor`` and ``before_request``.
@@ -370,7 +367,8 @@ def find_error_handler(
     code: int | None,
     blueprints: list[str],
 ) -> ErrorHandler | None:
-    """The handler for an error: by code, then by class; blueprints innermost first, then the app."""
+    """The handler for an error: by code, then by class; blueprints innermost
+    first, then the app."""
     names = (*blueprints, None)
     for key in (code, None) if code is not None else (None,):
         for name in names:

@@ -8,9 +8,7 @@ from typing import Any, ClassVar
 __all__ = ["MethodView", "View", "http_method_funcs"]
 
 #: The HTTP methods a :class:`MethodView` may define handlers for.
-http_method_funcs = frozenset(
-    ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
-)
+http_method_funcs = frozenset(["get", "post", "head", "options", "delete", "put", "trace", "patch"])
 
 
 def _current_app() -> Any:
