@@ -396,3 +396,15 @@ def test_async_views_and_hooks_in_blueprints_keep_flask_order(
         assert (got.status_code, got.get_data()) == (expected.status_code, expected.get_data())
         assert got.headers.getlist("X-After") == expected.headers.getlist("X-After")
         assert log == expected_log
+
+
+def test_a_flask_name_erlen_lacks_fails_with_a_message_that_says_so() -> None:
+    import erlen
+
+    missing = sorted(erlen._FLASK_NAMES_NOT_YET - set(erlen._EXPORTS))
+    if not missing:
+        pytest.skip("every Flask name is provided now")
+    with pytest.raises(ImportError, match=f"erlen does not support flask.{missing[0]} yet"):
+        exec(f"from erlen import {missing[0]}", {})
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        exec("import erlen; erlen.no_such_name", {})
