@@ -503,7 +503,7 @@ class Erlen(Scaffold):
         self, path: str, method: str, query_string: str, request: Request | None = None
     ) -> tuple[Rule, dict[str, Any]]:
         url_map = self.url_map
-        if request is not None and (url_map._domains or url_map.host_matching):
+        if request is not None and url_map._routes_on_host:
             return url_map.match(path, method, query_string, domain=self._domain_of(request))
         # PERF: the path and method are canonical already; a Map subclass
         # with its own match() still gets every call.
@@ -537,7 +537,7 @@ class Erlen(Scaffold):
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
-        if self.url_map._domains or self.url_map.host_matching:
+        if self.url_map._routes_on_host:
             # Routing on the subdomain or host needs the request's Host header.
             return self._route(make(self, method, path, source, body), has_path, query_string)
         try:

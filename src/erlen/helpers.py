@@ -103,7 +103,7 @@ def build_url(
         root = request.root_path
         default_scheme = request.scheme
         current_domain = ""
-        if url_map._domains or url_map.host_matching:
+        if url_map._routes_on_host:
             current_domain = app._domain_of(request)
             server_name = app.config["SERVER_NAME"]
             if server_name and not url_map.host_matching:
@@ -133,7 +133,7 @@ def build_url(
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
-    if url_map._domains or url_map.host_matching:
+    if url_map._routes_on_host:
         if domain != current_domain:
             external = True  # a rule on another subdomain or host is linked in full
         if url_map.host_matching:

@@ -860,7 +860,7 @@ class Map:
         self.strict_slashes = strict_slashes
         self.merge_slashes = merge_slashes
         self.redirect_defaults = redirect_defaults
-        self.host_matching = host_matching
+        self._host_matching = host_matching
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
         if converters:
             self.converters.update(converters)
@@ -879,8 +879,23 @@ class Map:
         # sub-map per pattern, keyed by it (empty for most apps, whose
         # matching then never looks at the host).
         self._domains: dict[str, tuple[Rule, Map]] = {}
+        self._routes_on_host = host_matching
         for factory in rules or ():
             self.add(factory)
+
+    #: Whether matching looks at the request's host (PERF: one attribute read
+    #: per request decides it; false for an app without host or subdomain rules).
+    _routes_on_host = False
+
+    @property
+    def host_matching(self) -> bool:
+        """Whether rules match on the full host (``Rule(host=...)``) instead of a subdomain."""
+        return self._host_matching
+
+    @host_matching.setter
+    def host_matching(self, value: bool) -> None:
+        self._host_matching = value
+        self._routes_on_host = bool(value or self._domains)
 
     # -- registration ---------------------------------------------------------
 
@@ -913,6 +928,7 @@ class Map:
             # Shared: alias redirects and defaults build through the whole map.
             sub_map._rules_by_endpoint = self._rules_by_endpoint
             entry = self._domains[rule.domain_rule] = (rule, sub_map)
+            self._routes_on_host = True
         entry[1]._static_hits.clear()
         return entry[1]
 
@@ -985,7 +1001,7 @@ class Map:
         ``domain`` is the request's subdomain (or host, with ``host_matching``);
         it matters only when some rule has a subdomain or host.
         """
-        if domain is not None and (self._domains or self.host_matching):
+        if domain is not None and self._routes_on_host:
             return self._match_domain(
                 "/" + path.lstrip("/") if path else "", method.upper(), query_string, domain
             )
