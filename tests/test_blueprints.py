@@ -75,6 +75,19 @@ def app_teapot(error):
 def child_404(error):
     return f"child 404 {request.blueprint}", 404
 
+@parent.errorhandler(Exception)
+def parent_anything(error):
+    # Also an HTTP error's class handler: the app's 404 (by code) must still win.
+    return f"parent caught {type(error).__name__}", 500
+
+@parent.route("/missing")
+def parent_missing():
+    abort(404)
+
+@grandchild.route("/boom")
+def boom():
+    raise RuntimeError("boom")
+
 @grandchild.errorhandler(LookupError)
 def grandchild_lookup(error):
     return f"grandchild lookup {type(error).__name__}", 500
@@ -124,6 +137,8 @@ NESTED_PATHS = [
     "/p/c/g/teapot",
     "/p/c/g/key",
     "/p/c/g/missing",
+    "/p/missing",
+    "/p/c/g/boom",
     "/p/c/g/nothing-here",
     "/p/nothing-here",
     "/page",
