@@ -423,3 +423,56 @@ def test_a_flask_name_erlen_lacks_fails_with_a_message_that_says_so() -> None:
         exec(f"from erlen import {missing[0]}", {})
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         exec("import erlen; erlen.no_such_name", {})
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_hooks_registered_only_on_a_blueprint_run(
+    make_client: Callable[..., Any], asynchronous: bool
+) -> None:
+    # No app-level hooks: the dispatch must still leave its hook-free short path.
+    app = Flask(__name__)
+    bp = Blueprint("bp", __name__)
+    calls: list[str] = []
+
+    @bp.url_value_preprocessor
+    def pre(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        calls.append(f"pre {endpoint}")
+
+    @bp.before_request
+    def before() -> None:
+        calls.append("before")
+
+    @bp.after_request
+    def after(response: Any) -> Any:
+        calls.append("after")
+        response.headers["X-Bp"] = "yes"
+        return response
+
+    @bp.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        calls.append("teardown")
+
+    if asynchronous:
+
+        @bp.route("/x")
+        async def view() -> str:
+            return "async view"
+
+    else:
+
+        @bp.route("/x")
+        def view() -> str:
+            return "view"
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    app.register_blueprint(bp, url_prefix="/bp")
+    client = make_client(app)
+    response = client.get("/bp/x")
+    assert response.headers["X-Bp"] == "yes"
+    assert calls == ["pre bp.view", "before", "after", "teardown"]
+    calls.clear()
+    assert "X-Bp" not in client.get("/plain").headers
+    assert calls == []
