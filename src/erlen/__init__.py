@@ -17,6 +17,8 @@ _EXPORTS: dict[str, str] = {
     "Erlen": "erlen.app",
     "Flask": "erlen.app",
     "make_response": "erlen.app",
+    "Blueprint": "erlen.blueprints",
+    "Config": "erlen.config",
     "jsonify": "erlen.json",
     "redirect": "erlen.helpers",
     "abort": "erlen.helpers",
@@ -54,10 +56,48 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
+# Names Flask exports that erlen does not provide yet (checked after _EXPORTS,
+# so a name added there wins): importing one says so plainly.
+_FLASK_NAMES_NOT_YET = frozenset(
+    {
+        "appcontext_popped",
+        "appcontext_pushed",
+        "appcontext_tearing_down",
+        "before_render_template",
+        "copy_current_request_context",
+        "flash",
+        "get_flashed_messages",
+        "get_template_attribute",
+        "got_request_exception",
+        "message_flashed",
+        "render_template",
+        "render_template_string",
+        "request_finished",
+        "request_started",
+        "request_tearing_down",
+        "session",
+        "stream_template",
+        "stream_template_string",
+        "template_rendered",
+    }
+)
+
+
+class _NotYetSupported(ImportError):
+    """A Flask name erlen lacks. An ImportError (not AttributeError) so that
+    ``from erlen import name`` shows this message rather than a bare "cannot
+    import name"."""
+
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
+        if name in _FLASK_NAMES_NOT_YET:
+            raise _NotYetSupported(
+                f"erlen does not support flask.{name} yet (see the README's"
+                " 'Migrating from Flask' section for what is missing)",
+                name=name,
+            )
         raise AttributeError(f"module 'erlen' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
@@ -66,6 +106,8 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from erlen.app import Erlen as Erlen, Flask as Flask, make_response as make_response
+    from erlen.blueprints import Blueprint as Blueprint
+    from erlen.config import Config as Config
     from erlen.ctx import (
         after_this_request as after_this_request,
         current_app as current_app,

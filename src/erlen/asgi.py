@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen import syncasync
 from erlen.ctx import Context, _cv_context
+from erlen.dispatch import release_request
 from erlen.exceptions import ClientDisconnected
 from erlen.http.body import has_no_body
 from erlen.http.urls import iri_to_uri
@@ -446,6 +447,7 @@ def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: A
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    app._got_first_request = True  # registrations are over (see Erlen.wsgi_app)
     plan = app._plan or app._make_plan()
     if plan.wsgi_middleware:
         # ``app.wsgi_app`` was wrapped (ProxyFix, say): ASGI requests go
@@ -525,13 +527,20 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         if not ended:
             context.depth -= 1
             if context.depth == 0:
-                if view is None and plan.teardown:
+                if isinstance(error, GeneratorExit):
+                    # The coroutine was dropped unfinished (a test client's,
+                    # collected): nothing may be awaited any more.
+                    release_request(context)
+                elif view is None and plan.teardown:
                     # A sync request's teardown functions, after its stream.
                     await run_sync(app._teardown, context, error)
                 else:
                     await app._teardown_async(context, error)
         if token is not None:
-            _cv_context.reset(token)
+            try:
+                _cv_context.reset(token)
+            except ValueError:
+                pass  # closed from another context: the dropped coroutine again
 
 
 #: Scope key of a test client's ``with client:`` block: called with a context

@@ -134,14 +134,24 @@ def build_url(
     """Shared implementation of ``url_for`` and ``app.url_for``."""
     context = _cv_context.get(None)
     request = context.request if context is not None and context.app is app else None
+    url_map = app.url_map
+    # The adapter's view of the world, as Werkzeug binds it: the server name
+    # and the current subdomain (or host) a built rule is compared with.
     if request is not None:
         if endpoint[:1] == ".":
-            endpoint = endpoint[1:]
+            blueprint = request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
         if external is None:
             external = scheme is not None
         host = request.host
         root = request.root_path
         default_scheme = request.scheme
+        current_domain = ""
+        if url_map._routes_on_host:
+            current_domain = app._domain_of(request)
+            server_name = app.config["SERVER_NAME"]
+            if server_name and not url_map.host_matching:
+                host = server_name
     else:
         server_name = app.config["SERVER_NAME"]
         if server_name is None:
@@ -155,10 +165,25 @@ def build_url(
         host = server_name
         root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
         default_scheme = app.config["PREFERRED_URL_SCHEME"]
+        current_domain = server_name if url_map.host_matching else url_map.default_subdomain
     if scheme is not None and not external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
 
-    path = app.url_map.build(endpoint, values, method=method)
+    app.inject_url_defaults(endpoint, values)
+    from erlen.routing import BuildError
+
+    try:
+        domain, path = url_map.build_with_domain(endpoint, values, method=method)
+    except BuildError as error:
+        values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
+        return app.handle_url_build_error(error, endpoint, values)
+    if url_map._routes_on_host:
+        if domain != current_domain:
+            external = True  # a rule on another subdomain or host is linked in full
+        if url_map.host_matching:
+            host = domain or host
+        elif domain:
+            host = f"{domain}.{host}"
     url = f"{root.rstrip('/')}{path}"
     if external:
         url = f"{scheme or default_scheme}://{host}{url}"
