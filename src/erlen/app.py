@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from erlen import asgi as _asgi
+from erlen import _signal_gate, asgi as _asgi
+from erlen.app_templates import TemplatesMixin
 from erlen.config import Config
 from erlen.ctx import Context, _cv_context, current_context
 from erlen.exceptions import (
@@ -111,7 +112,7 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
     return loop.run_until_complete(_await())
 
 
-class Erlen:
+class Erlen(TemplatesMixin):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -146,6 +147,8 @@ class Erlen:
         "TRAP_HTTP_EXCEPTIONS": False,
         "MAX_COOKIE_SIZE": 4093,
         "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "TEMPLATES_AUTO_RELOAD": None,
+        "EXPLAIN_TEMPLATE_LOADING": False,
     }
 
     def __init__(
@@ -221,6 +224,7 @@ class Erlen:
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        self._debug_changed(value)
 
     @property
     def testing(self) -> bool:
@@ -544,6 +548,7 @@ class Erlen:
             or self.after_request_funcs
             or self.teardown_request_funcs
             or self.teardown_appcontext_funcs
+            or _signal_gate.active is not None
         ):
             return self._wsgi_app_with_hooks(environ, start_response)
         # PERF: an app without hooks (the common case, and every benchmark)
@@ -627,6 +632,8 @@ class Erlen:
         context.depth = 1
         token = _cv_context.set(context)
         error: BaseException | None = None
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self)
         try:
             try:
                 response = self.full_dispatch_request(context)
@@ -682,7 +689,14 @@ class Erlen:
         """Run the before-request hooks, the view, and turn the result into a response."""
         if context is None:
             context = current_context()
-        if not (self._overrides_dispatch or self.before_request_funcs or self.after_request_funcs):
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_request_started(self)
+        if not (
+            self._overrides_dispatch
+            or self.before_request_funcs
+            or self.after_request_funcs
+            or _signal_gate.active is not None
+        ):
             return self._dispatch_without_hooks(context)
         try:
             rv = self.preprocess_request()
@@ -765,6 +779,8 @@ class Erlen:
         response = self.make_response(rv)
         try:
             response = self.process_response(response)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_request_finished(self, response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released
@@ -786,7 +802,11 @@ class Erlen:
     def _teardown(self, context: Context, error: BaseException | None) -> None:
         # The request only if it was made (reading context.request makes it).
         request = context._request
-        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
+        if not (
+            self.teardown_request_funcs
+            or self.teardown_appcontext_funcs
+            or _signal_gate.active is not None
+        ):
             # PERF: nothing registered; only uploaded files may need closing,
             # and the environ -> request reference is broken so both are
             # freed by reference counting, not by the cyclic collector.
@@ -800,14 +820,22 @@ class Erlen:
             if functions:
                 for function in reversed(functions):
                     self.ensure_sync(function)(error)
+            if _signal_gate.active is not None and (
+                context._request is not None or context.pending_request is not None
+            ):
+                _signal_gate.active.send_request_tearing_down(self, error)
             for function in reversed(self.teardown_appcontext_funcs):
                 self.ensure_sync(function)(error)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_appcontext_tearing_down(self, error)
             request = context._request  # made by a teardown function, perhaps
             if request is not None:
                 request._release_environ()
                 request.close()
         finally:
             _cv_context.reset(token)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_appcontext_popped(self)
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions of the current request now."""
@@ -864,6 +892,8 @@ class Erlen:
 
     def handle_exception(self, error: Exception) -> Response:
         """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_got_request_exception(self, error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
@@ -1069,6 +1099,8 @@ class _ContextManager:
     def push(self) -> None:
         self._context.depth += 1
         self._tokens.append(_cv_context.set(self._context))
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self._app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         self._context.depth -= 1
