@@ -99,9 +99,7 @@ def served(
 
 
 @pytest.mark.parametrize("route", ["wait", "async-wait"])
-def test_streamed_template_arrives_incrementally(
-    served: Served, signals: Path, route: str
-) -> None:
+def test_streamed_template_arrives_incrementally(served: Served, signals: Path, route: str) -> None:
     token = uuid.uuid4().hex
     record = signals / f"{token}.done"
     with (

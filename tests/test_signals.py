@@ -193,7 +193,8 @@ def test_app_context_signals_match_flask() -> None:
             pass
 
     ours, theirs = record_both(HOOKED_APP, run)
-    assert ours == theirs == [
+    assert ours == theirs
+    assert theirs == [
         ("appcontext_pushed", True, ()),
         ("appcontext_tearing_down", True, (("exc", None),)),
         ("appcontext_popped", True, ()),

@@ -50,9 +50,7 @@ def test_rendered_bytes_match_flask(twins: Twins, compare: Callable[..., Any], p
     compare(twins, "GET", path)
 
 
-def test_page_renders_what_the_templates_say(
-    twins: Twins, make_client: Callable[..., Any]
-) -> None:
+def test_page_renders_what_the_templates_say(twins: Twins, make_client: Callable[..., Any]) -> None:
     body = make_client(twins[0]).get("/page?who=<mallory>").get_data(as_text=True)
     assert "<title>&lt;Mallory&gt;'s page | Site</title>" in body
     assert '<li data-i="2">&lt;B&gt;!</li>' not in body  # escaped once, then shouted

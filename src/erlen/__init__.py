@@ -78,6 +78,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from markupsafe import Markup as Markup, escape as escape
+
     from erlen.app import Erlen as Erlen, Flask as Flask, make_response as make_response
     from erlen.ctx import (
         after_this_request as after_this_request,
@@ -127,4 +129,3 @@ if TYPE_CHECKING:
         stream_template_string as stream_template_string,
     )
     from erlen.wrappers import Request as Request
-    from markupsafe import Markup as Markup, escape as escape

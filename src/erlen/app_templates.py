@@ -63,13 +63,13 @@ def _optional_template_globals() -> dict[str, Any]:
     """``session`` and ``get_flashed_messages``, when this erlen has them."""
     values: dict[str, Any] = {}
     try:
-        from erlen import session  # type: ignore[attr-defined]
+        from erlen import session
     except ImportError:
         pass
     else:
         values["session"] = session
     try:
-        from erlen import get_flashed_messages  # type: ignore[attr-defined]
+        from erlen import get_flashed_messages
     except ImportError:
         pass
     else:
@@ -111,9 +111,7 @@ class TemplatesMixin:
         environment: Environment = self.jinja_environment(self, **options)
         # request and g come from the default context processor as plain
         # objects; the proxies are here for templates imported without context.
-        environment.globals.update(
-            url_for=self.url_for, config=self.config, request=request, g=g
-        )
+        environment.globals.update(url_for=self.url_for, config=self.config, request=request, g=g)
         environment.globals.update(_optional_template_globals())
         # Jinja's ``tojson`` filter encodes with the app's provider, then makes
         # the text safe inside HTML (<, >, & and ' as \\u escapes), as Flask's does.

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import BaseLoader, Template, TemplateNotFound
-from jinja2 import Environment as BaseEnvironment
+from jinja2 import BaseLoader, Environment as BaseEnvironment, Template, TemplateNotFound
 
 from erlen import _signal_gate
 from erlen.ctx import _cv_context, current_context, stream_with_context

@@ -6,7 +6,7 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-SOURCE = '''
+SOURCE = """
 from markupsafe import Markup
 
 from erlen import (
@@ -145,4 +145,4 @@ def stream_string():
 @app.get("/async")
 async def async_page():
     return render_template("page.html", items=["async"], who="coroutine")
-'''.replace("__TEMPLATES__", repr(str(TEMPLATES)))
+""".replace("__TEMPLATES__", repr(str(TEMPLATES)))
