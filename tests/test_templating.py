@@ -372,3 +372,10 @@ def test_escape_and_markup_are_markupsafe_s() -> None:
     assert erlen.escape is markupsafe.escape
     assert erlen.Markup is markupsafe.Markup
     assert str(erlen.escape("<a href='x'>")) == "&lt;a href=&#39;x&#39;&gt;"
+
+
+def test_tojson_refuses_nan_as_the_json_provider_does() -> None:
+    # docs/compat.md: NaN is not JSON; Flask's tojson writes the bare token.
+    app = erlen.Flask(__name__)
+    with app.app_context(), pytest.raises(erlen.JSONValueError):
+        erlen.render_template_string("{{ value|tojson }}", value=float("nan"))
