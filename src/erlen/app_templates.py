@@ -47,6 +47,21 @@ def default_template_context() -> dict[str, Any]:
     return values
 
 
+def folder_loader(
+    root_path: str, template_folder: str | os.PathLike[str] | None
+) -> BaseLoader | None:
+    """A Jinja file loader for ``template_folder`` under ``root_path`` (None: no folder).
+
+    The app's ``jinja_loader`` uses it, and a blueprint's can: the dispatching
+    loader asks each blueprint from ``app.iter_blueprints()`` for ``jinja_loader``.
+    """
+    if template_folder is None:
+        return None
+    from jinja2 import FileSystemLoader
+
+    return FileSystemLoader(os.path.join(root_path, template_folder))
+
+
 class _DefaultEnvironmentClass:
     """``jinja_environment`` of the base app: erlen's Environment, imported on first read.
 
@@ -127,11 +142,7 @@ class TemplatesMixin:
     @cached_property
     def jinja_loader(self) -> BaseLoader | None:
         """A file loader for :attr:`template_folder` (``None`` when it is ``None``)."""
-        if self.template_folder is None:
-            return None
-        from jinja2 import FileSystemLoader
-
-        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+        return folder_loader(self.root_path, self.template_folder)
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
         """Whether a template is autoescaped: strings and .html/.htm/.xml/.xhtml/.svg files."""
