@@ -45,7 +45,7 @@ class _ErlenSignal(NamedSignal):
         connected = super().connect(receiver, sender, weak)
         # Never turned off again: a send to a signal without receivers is a
         # dict check (see _send), so staying on costs little.
-        _signal_gate.active = sys.modules[__name__]
+        _signal_gate.turn_on(sys.modules[__name__])
         return connected
 
 

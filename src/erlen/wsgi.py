@@ -18,13 +18,13 @@ close callbacks run.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from erlen.errors import ArgumentTypeError, describe
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
+from erlen.syncasync import thread_event_loop
 
 if TYPE_CHECKING:
     from erlen.http.headers import Headers
@@ -288,35 +288,6 @@ class ResponseBody:
         # it breaks that cycle so both are freed by reference counting.
         self._chunks = None
         self._response.close()
-
-
-_thread_state = threading.local()
-
-
-def thread_event_loop() -> asyncio.AbstractEventLoop:
-    """This thread's event loop for running async code from sync (WSGI) code.
-
-    One loop per thread, made on first use and reused afterwards, so an async
-    body streamed over several ``next()`` calls stays on one loop. Raises
-    :class:`~erlen.response.AsyncBodyError` when a loop is already running in
-    this thread: blocking on it there would deadlock.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        from erlen.errors import AsyncBodyError
-
-        raise AsyncBodyError(
-            "cannot run async code synchronously inside a running event loop (an async"
-            " response body consumed through WSGI from async code); serve the app"
-            " through ASGI instead"
-        )
-    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _thread_state.loop = asyncio.new_event_loop()
-    return loop
 
 
 _END: Any = object()
