@@ -232,3 +232,17 @@ def test_no_receivers_means_no_blinker_and_no_gate() -> None:
         "assert _signal_gate.active is erlen.signals\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_receiver_connected_after_requests_were_served_is_sent_to(
+    make_client: Callable[..., Any],
+) -> None:
+    # The dispatch plan made without receivers is forgotten when one connects.
+    app = erlen.Flask(__name__)
+    app.get("/")(lambda: "x")
+    client = make_client(app)
+    assert client.get("/").data == b"x"
+    seen: list[Any] = []
+    with erlen.signals.request_started.connected_to(seen.append, app):
+        assert client.get("/").data == b"x"
+    assert seen == [app]
