@@ -37,6 +37,7 @@ TESTED = {
     "files",
     "templates",
     "headers",
+    "sessions",
     "testing",
 }
 
@@ -603,12 +604,36 @@ def test_testing(asgi: bool) -> None:
     namespace["test_login"](asgi)
 
 
-def test_testing_with_client_keeps_the_request_context() -> None:
+@PROTOCOLS
+def test_testing_with_client_keeps_the_request_context(asgi: bool) -> None:
     from erlen import request
 
     app = run_example("testing")["app"]
-    with app.test_client() as client:
+    with app.test_client(asgi=asgi) as client:
         client.get("/profile?tab=1")
         assert request.args["tab"] == "1"
-    with pytest.raises(RuntimeError), app.test_client(asgi=True):
-        pass
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+@PROTOCOLS
+def test_sessions(asgi: bool) -> None:
+    client = app_of(run_example("sessions")).test_client(asgi=asgi)
+    response = client.post("/login", data={"user": "ada"})
+    assert response.status_code == 302
+    assert response.headers["Vary"] == "Cookie"
+    assert "; HttpOnly; Path=/" in response.headers["Set-Cookie"]
+    assert client.get("/").json == {"user": "ada", "messages": ["Welcome, ada"]}
+    assert client.get("/").json == {"user": "ada", "messages": []}
+    client.post("/logout")
+    assert client.get("/").json == {"user": None, "messages": []}
+
+
+def test_sessions_cookie_is_read_by_flask() -> None:
+    code = readme_examples()["sessions"]
+    ours = app_of(run_example("sessions")).test_client()
+    theirs = run_example("sessions", as_flask(code))["app"].test_client()
+    ours.post("/login", data={"user": "ada"})
+    theirs.set_cookie("session", ours.get_cookie("session").value)
+    assert theirs.get("/").json == {"user": "ada", "messages": ["Welcome, ada"]}

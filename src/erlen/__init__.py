@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     "after_this_request": "erlen.ctx",
     "request": "erlen.ctx",
     "g": "erlen.ctx",
+    "session": "erlen.ctx",
+    "flash": "erlen.helpers",
+    "get_flashed_messages": "erlen.helpers",
     "current_app": "erlen.ctx",
     "has_request_context": "erlen.ctx",
     "has_app_context": "erlen.ctx",
@@ -42,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncBodyError": "erlen.errors",
     "EventValueError": "erlen.errors",
     "RequestArgumentError": "erlen.errors",
+    "SettingValueError": "erlen.errors",
     "ServerSentEvent": "erlen.sse",
     "send_file": "erlen.files",
     "send_from_directory": "erlen.files",
@@ -88,6 +92,7 @@ if TYPE_CHECKING:
         has_app_context as has_app_context,
         has_request_context as has_request_context,
         request as request,
+        session as session,
         stream_with_context as stream_with_context,
     )
     from erlen.errors import (
@@ -100,11 +105,18 @@ if TYPE_CHECKING:
         JSONValueError as JSONValueError,
         LocationValueError as LocationValueError,
         RequestArgumentError as RequestArgumentError,
+        SettingValueError as SettingValueError,
         StatusCodeError as StatusCodeError,
     )
     from erlen.exceptions import HTTPException as HTTPException
     from erlen.files import send_file as send_file, send_from_directory as send_from_directory
-    from erlen.helpers import abort as abort, redirect as redirect, url_for as url_for
+    from erlen.helpers import (
+        abort as abort,
+        flash as flash,
+        get_flashed_messages as get_flashed_messages,
+        redirect as redirect,
+        url_for as url_for,
+    )
     from erlen.http.headers import Headers as Headers
     from erlen.json import jsonify as jsonify
     from erlen.response import Response as Response

@@ -23,9 +23,11 @@ from erlen.config import Config
 from erlen.ctx import Context, _cv_context, current_app
 from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
 from erlen.exceptions import Aborter, HTTPException, NotFound, RequestRedirect
+from erlen.http.forwarded import apply_proxy_fix
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
 from erlen.routing import Map, Rule
+from erlen.sessions import SecureCookieSessionInterface, SessionInterface
 from erlen.wrappers import Request, _request_line, refuse_untrusted_host
 from erlen.wsgi import respond as _wsgi_respond
 
@@ -73,16 +75,28 @@ class Erlen(TemplatesMixin, Pipeline):
     config_class: type[Config] = Config
     #: Class of :attr:`aborter`, made by :meth:`make_aborter`.
     aborter_class: type[Aborter] = Aborter
+    #: Opens and saves sessions (signed cookies, as Flask's); replace it to store them elsewhere.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     default_config: dict[str, Any] = {
         "DEBUG": None,
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "TRUSTED_HOSTS": None,
+        "PROXY_FIX": None,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
         "PREFERRED_URL_SCHEME": "http",
         "MAX_CONTENT_LENGTH": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -181,6 +195,28 @@ class Erlen(TemplatesMixin, Pipeline):
     @testing.setter
     def testing(self, value: bool) -> None:
         self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        """The key that signs session cookies (``SECRET_KEY`` config)."""
+        key: str | bytes | None = self.config["SECRET_KEY"]
+        return key
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """How long a permanent session lasts (``PERMANENT_SESSION_LIFETIME``; seconds allowed)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def logger(self) -> logging.Logger:
@@ -369,6 +405,9 @@ class Erlen(TemplatesMixin, Pipeline):
         return client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def _make_context(self, environ: dict[str, Any]) -> Context:
+        proxy_fix = (self._plan or self._make_plan()).proxy_fix
+        if proxy_fix is not None:
+            apply_proxy_fix(environ, proxy_fix)
         # ``request.json_module`` is left to its default, ``erlen.json``, whose
         # functions use this app's provider (``app.json``) inside the request.
         has_path = bool(environ.get("PATH_INFO"))

@@ -36,8 +36,10 @@ from erlen.exceptions import (
     handler_mro,
     is_http_exception,
 )
+from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
+from erlen.sessions import save_opened_session
 from erlen.syncasync import _coroutine_flags, call_on_loop, is_async, run_coroutine_sync, run_sync
 
 if TYPE_CHECKING:
@@ -98,17 +100,25 @@ class DispatchPlan:
     replaced, so only the sync methods run (on ASGI in one worker thread).
     ``teardown``: a teardown function is registered. ``wsgi_middleware``:
     ``app.wsgi_app`` was replaced, so ASGI requests go through it too.
+    ``proxy_fix``: the ``PROXY_FIX`` counts of trusted proxies, or None.
     """
 
-    __slots__ = ("flat", "overrides", "teardown", "wsgi_middleware")
+    __slots__ = ("flat", "overrides", "proxy_fix", "teardown", "wsgi_middleware")
 
     def __init__(
-        self, *, flat: bool, overrides: bool, teardown: bool, wsgi_middleware: bool
+        self,
+        *,
+        flat: bool,
+        overrides: bool,
+        teardown: bool,
+        wsgi_middleware: bool,
+        proxy_fix: tuple[int, int, int, int, int] | None = None,
     ) -> None:
         self.flat = flat
         self.overrides = overrides
         self.teardown = teardown
         self.wsgi_middleware = wsgi_middleware
+        self.proxy_fix = proxy_fix
 
     def __repr__(self) -> str:
         flags = [name for name in self.__slots__ if getattr(self, name)]
@@ -163,6 +173,7 @@ class Pipeline:
         """Choose the dispatch plan once: registrations are over at the first request."""
         overrides = _overridden(self, DISPATCH_STEPS)
         hooks = bool(self.before_request_funcs or self.after_request_funcs)
+        proxy_fix = self.config.get("PROXY_FIX")
         # Signals with receivers are sent from the general path's steps.
         signals = _signal_gate.active is not None
         if not signals:
@@ -172,6 +183,7 @@ class Pipeline:
             overrides=overrides,
             teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs or signals),
             wsgi_middleware=self._wsgi_app_replaced(),
+            proxy_fix=None if proxy_fix is None else proxy_fix_counts(proxy_fix),
         )
         self._plan = plan
         return plan
@@ -265,6 +277,7 @@ class Pipeline:
         if functions:
             for function in reversed(functions):
                 response = self.ensure_sync(function)(response)
+        save_opened_session(self, context, response)
         return response
 
     # -- errors ---------------------------------------------------------------------
@@ -453,7 +466,7 @@ class Pipeline:
                         # this frame, which holds it) is dropped.
                         exception.__traceback__ = None
             response = self.make_response(rv)
-            if context.after_request_functions:
+            if context.after_request_functions or context._session is not None:
                 try:
                     response = self.process_response(response)
                 except Exception:
@@ -534,7 +547,7 @@ class Pipeline:
                     rv = await self._handle_user_exception_async(exception)
                     if rv is exception:
                         exception.__traceback__ = None
-                if context.after_request_functions:
+                if context.after_request_functions or context._session is not None:
                     return await self._finalize_async(rv), None
                 return self.make_response(rv), None
             try:
@@ -579,6 +592,7 @@ class Pipeline:
                     response = function(response)
             for function in reversed(self.after_request_funcs.get(None, ())):
                 response = await call_on_loop(function, response)
+            save_opened_session(self, current_context(), response)
             if _signal_gate.active is not None:
                 _signal_gate.active.send_request_finished(self, response)
         except Exception:
