@@ -246,3 +246,15 @@ def test_a_receiver_connected_after_requests_were_served_is_sent_to(
     with erlen.signals.request_started.connected_to(seen.append, app):
         assert client.get("/").data == b"x"
     assert seen == [app]
+
+
+def test_message_flashed_matches_flask(make_client: Callable[..., Any]) -> None:
+    from tests.test_templating import FLASH_APP
+
+    def run(app: Any) -> None:
+        client = make_client(app) if isinstance(app, erlen.Flask) else app.test_client()
+        client.post("/save")
+
+    ours, theirs = record_both(FLASH_APP, run)
+    assert ours == theirs
+    assert ("message_flashed", True, (("category", "info"), ("message", "Saved <ok>"))) in ours

@@ -379,3 +379,44 @@ def test_tojson_refuses_nan_as_the_json_provider_does() -> None:
     app = erlen.Flask(__name__)
     with app.app_context(), pytest.raises(erlen.JSONValueError):
         erlen.render_template_string("{{ value|tojson }}", value=float("nan"))
+
+
+FLASH_APP = """
+from erlen import Flask, flash, redirect, render_template_string, session
+
+app = Flask(__name__)
+app.secret_key = "test secret"
+
+PAGE = (
+    "{% for category, message in get_flashed_messages(with_categories=true) %}"
+    "<p class='{{ category }}'>{{ message }}</p>{% endfor %}"
+    "<form method=post><input name=x value='{{ session.get(\\"name\\", \\"\\") }}'></form>"
+)
+
+
+@app.post("/save")
+def save():
+    session["name"] = "<ada>"
+    flash("Saved <ok>", "info")
+    return redirect("/")
+
+
+@app.get("/")
+def index():
+    return render_template_string(PAGE)
+"""
+
+
+def test_session_and_flashed_messages_in_templates_match_flask(
+    make_client: Callable[..., Any],
+) -> None:
+    ours, theirs = make_twin_apps(FLASH_APP)
+    pages = []
+    for client in (make_client(ours), theirs.test_client()):
+        client.post("/save")
+        pages.append((client.get("/").get_data(), client.get("/").get_data()))
+    assert pages[0] == pages[1]
+    first, second = pages[0]
+    assert b"<p class='info'>Saved &lt;ok&gt;</p>" in first
+    assert b"value='&lt;ada&gt;'" in first
+    assert b"Saved" not in second
