@@ -9,7 +9,9 @@ must not see it), flashes a welcome message, and sets a plain ``theme``
 cookie (scripts may); ``/whoami`` reports what the server received, the
 flashed messages (shown once) and what ``document.cookie`` shows. ``/streamed`` sends its first
 part at once and the rest when ``/release`` is called with the same token,
-so a test can look at the page in between.
+so a test can look at the page in between. ``/greet`` is a Jinja2 template
+(``examples/templates/greet.html``): a form that flashes a greeting, and
+session data handed to a script through ``tojson``.
 
 ``/sse`` opens ``new EventSource('/events')`` (``/sse?source=async`` uses
 ``/async-events``, the same events from an async generator) and appends each
@@ -29,7 +31,16 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from html import escape
 
-from erlen import Flask, Response, flash, get_flashed_messages, redirect, request, session
+from erlen import (
+    Flask,
+    Response,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from erlen.sse import ServerSentEvent, event_stream
 
 app = Flask(__name__)
@@ -99,6 +110,21 @@ def whoami() -> str:
         "<script>document.getElementById('script-sees').textContent = document.cookie</script>"
         '<form method=post action="/logout"><button id=logout type=submit>Log out</button></form>',
     )
+
+
+@app.get("/greet")
+def greet_page() -> str:
+    """A Jinja2 page: a form, the flashed messages, data handed to a script by tojson."""
+    return render_template("greet.html", count=session.get("count", 0))
+
+
+@app.post("/greet")
+def greet_post() -> Response:
+    name = request.form.get("name", "")
+    session["name"] = name
+    session["count"] = session.get("count", 0) + 1
+    flash(f"Hello, {name}!")
+    return redirect("/greet", 303)
 
 
 @app.get("/go")

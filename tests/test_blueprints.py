@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import erlen
 from erlen import Flask
 from erlen.blueprints import Blueprint
 from tests.support import make_twin_apps
@@ -372,9 +373,15 @@ def test_template_registrations_reach_the_app() -> None:
 
     bp.add_app_template_filter(str.lower, "lower_it")
     app.register_blueprint(bp)
-    assert app._template_filters == {"shout": shout, "lower_it": str.lower}
-    assert app._template_globals == {"answer": forty_two}
-    assert app._template_tests == {"even": even}
+    env = app.jinja_env
+    assert env.filters["shout"] is shout and env.filters["lower_it"] is str.lower
+    assert env.globals["answer"] is forty_two
+    assert env.tests["even"] is even
+    with app.test_request_context():
+        rendered = erlen.render_template_string(
+            "{{ 'a'|shout }} {{ 'B'|lower_it }} {{ answer() }} {{ 4 is even }}"
+        )
+    assert rendered == "A b 42 True"
 
 
 def test_context_processors_are_kept_by_blueprint_name() -> None:
@@ -390,7 +397,13 @@ def test_context_processors_are_kept_by_blueprint_name() -> None:
     bp.app_context_processor(app_wide)
     bp.context_processor(local)
     app.register_blueprint(bp, url_prefix="/x")
-    assert app.template_context_processors == {None: [app_wide], "bp": [local]}
+    # As in Flask: the app's default processor (request, session, g) comes first.
+    from erlen.app_templates import default_template_context
+
+    assert app.template_context_processors == {
+        None: [default_template_context, app_wide],
+        "bp": [local],
+    }
 
 
 def test_async_views_and_hooks_in_blueprints_keep_flask_order(

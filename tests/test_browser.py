@@ -99,6 +99,26 @@ def test_httponly_session_cookie_is_hidden_from_scripts_but_sent(page: Any) -> N
     assert cookies_by_name(page) == {}
 
 
+def test_template_page_with_form_and_flashed_message(page: Any) -> None:
+    page.goto("/greet")
+    assert page.text_content("#flashes") == ""
+    assert page.text_content("#from-script") == " #0"
+    name = "<b>Bob</b> & 'co' </script>"
+    page.fill("#name", name)
+    with page.expect_navigation():
+        page.click("#greet")
+    assert page.url.endswith("/greet")
+    # Autoescaped: the markup arrives as text, no element is made from it.
+    assert page.text_content("#flashes") == f"Hello, {name}!"
+    assert page.locator("#flashes b").count() == 0
+    assert page.input_value("#name") == name
+    # tojson kept the script intact and handed the value over unchanged.
+    assert page.text_content("#from-script") == f"{name} #1"
+    page.reload()
+    assert page.text_content("#flashes") == ""
+    assert page.text_content("#from-script") == f"{name} #1"
+
+
 def test_wrong_password_sets_no_cookie(page: Any) -> None:
     log_in(page, password="not it")
     assert page.text_content("#error") == "invalid credentials"

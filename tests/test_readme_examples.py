@@ -35,6 +35,7 @@ TESTED = {
     "async-body",
     "sse",
     "files",
+    "templates",
     "headers",
     "sessions",
     "testing",
@@ -446,6 +447,29 @@ def test_sse_fields_are_checked_when_made() -> None:
     with pytest.raises(EventValueError):
         ServerSentEvent(data="x", id="a\rb")
     assert ServerSentEvent(data="a\r\nb").serialize() == "data: a\ndata: b\n\n"
+
+
+# -- templates -----------------------------------------------------------------------------
+
+
+@PROTOCOLS
+def test_templates(asgi: bool) -> None:
+    namespace = run_example("templates")
+    client = namespace["app"].test_client(asgi=asgi)
+    cart = client.get("/cart")
+    assert cart.mimetype == "text/html"
+    assert cart.get_data(as_text=True) == (
+        "<h1>Shop: cart</h1>\n"
+        '<script>const item = {"id": "\\u003c/script\\u003e"};</script>\n'
+        "<p>&lt;tea&gt;: 3.50 EUR</p>\n<p>cake: 4.20 EUR</p>\n"
+    )
+    assert client.get("/big").get_data() == b"0 1 2 "
+    # Plain Flask code: the same bytes through Flask.
+    flask_namespace = run_example(
+        "templates", readme_examples()["templates"].replace("from erlen", "from flask")
+    )
+    theirs = flask_namespace["app"].test_client()
+    assert theirs.get("/cart").get_data() == cart.get_data()
 
 
 # -- files ---------------------------------------------------------------------------------

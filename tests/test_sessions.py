@@ -267,16 +267,15 @@ def test_async_view_session_matches_flask(
         erlen.session[key] = value
         return "set"
 
+    @ours_app.route("/async-read")
+    async def async_read() -> str:
+        return repr(erlen.session.get("user"))
+
     ours, theirs = make_client(ours_app), theirs_app.test_client()
     got = ours.get("/async/user/ada")
     expected = theirs.get("/set/user/ada")
     assert set_cookies(got) == set_cookies(expected)
     assert got.headers["Vary"] == expected.headers["Vary"]
-
-    @ours_app.route("/async-read")
-    async def async_read() -> str:
-        return repr(erlen.session.get("user"))
-
     assert ours.get("/async-read").get_data() == b"'ada'"
 
 

@@ -8,6 +8,7 @@ loaded so the hook does not reach the ``erlen-asgi`` peer.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import Any
 
 from bench.apps import erlen_async_app
@@ -17,6 +18,8 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec is not None and _spec.loader is not None
 _copy = importlib.util.module_from_spec(_spec)
+# Registered so the app finds its root path (and so its templates) from the module.
+sys.modules[_spec.name] = _copy
 _spec.loader.exec_module(_copy)
 
 app: Any = _copy.app

@@ -52,6 +52,23 @@ _EXPORTS: dict[str, str] = {
     "send_file": "erlen.files",
     "send_from_directory": "erlen.files",
     "event_stream": "erlen.sse",
+    "render_template": "erlen.templating",
+    "render_template_string": "erlen.templating",
+    "stream_template": "erlen.templating",
+    "stream_template_string": "erlen.templating",
+    "get_template_attribute": "erlen.templating",
+    "escape": "markupsafe",
+    "Markup": "markupsafe",
+    "template_rendered": "erlen.signals",
+    "before_render_template": "erlen.signals",
+    "request_started": "erlen.signals",
+    "request_finished": "erlen.signals",
+    "request_tearing_down": "erlen.signals",
+    "got_request_exception": "erlen.signals",
+    "appcontext_tearing_down": "erlen.signals",
+    "appcontext_pushed": "erlen.signals",
+    "appcontext_popped": "erlen.signals",
+    "message_flashed": "erlen.signals",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -105,6 +122,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from markupsafe import Markup as Markup, escape as escape
+
     from erlen.app import Erlen as Erlen, Flask as Flask, make_response as make_response
     from erlen.blueprints import Blueprint as Blueprint
     from erlen.config import Config as Config
@@ -143,5 +162,24 @@ if TYPE_CHECKING:
     from erlen.http.headers import Headers as Headers
     from erlen.json import jsonify as jsonify
     from erlen.response import Response as Response
+    from erlen.signals import (
+        appcontext_popped as appcontext_popped,
+        appcontext_pushed as appcontext_pushed,
+        appcontext_tearing_down as appcontext_tearing_down,
+        before_render_template as before_render_template,
+        got_request_exception as got_request_exception,
+        message_flashed as message_flashed,
+        request_finished as request_finished,
+        request_started as request_started,
+        request_tearing_down as request_tearing_down,
+        template_rendered as template_rendered,
+    )
     from erlen.sse import ServerSentEvent as ServerSentEvent, event_stream as event_stream
+    from erlen.templating import (
+        get_template_attribute as get_template_attribute,
+        render_template as render_template,
+        render_template_string as render_template_string,
+        stream_template as stream_template,
+        stream_template_string as stream_template_string,
+    )
     from erlen.wrappers import Request as Request

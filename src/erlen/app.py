@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from erlen import asgi as _asgi
+from erlen import _signal_gate, asgi as _asgi
+from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
 from erlen.ctx import Context, _cv_context, current_app
 from erlen.dispatch import Pipeline
@@ -68,7 +69,7 @@ def _subdomain_of(host: str, server_name: str) -> str:
     return ".".join(label for label in labels[: -len(server_labels)] if label)
 
 
-class Erlen(Scaffold, Pipeline):
+class Erlen(Scaffold, TemplatesMixin, Pipeline):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -118,6 +119,8 @@ class Erlen(Scaffold, Pipeline):
         "TRAP_HTTP_EXCEPTIONS": False,
         "MAX_COOKIE_SIZE": 4093,
         "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "TEMPLATES_AUTO_RELOAD": None,
+        "EXPLAIN_TEMPLATE_LOADING": False,
     }
 
     def __init__(
@@ -147,6 +150,9 @@ class Erlen(Scaffold, Pipeline):
             template_folder=template_folder,
             root_path=root_path,
         )
+        # The app's own context processor gives every template request, g and
+        # (when sessions are in use) session, as Flask's does.
+        self.template_context_processors[None] = [default_template_context]
         self.instance_path = instance_path or self.auto_find_instance_path()
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
@@ -166,9 +172,6 @@ class Erlen(Scaffold, Pipeline):
         self.blueprints: dict[str, Blueprint] = {}
         #: Called as ``handler(error, endpoint, values)`` when ``url_for`` cannot build.
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
-        self._template_filters: dict[str, Callable[..., Any]] = {}
-        self._template_globals: dict[str, Callable[..., Any]] = {}
-        self._template_tests: dict[str, Callable[..., bool]] = {}
         self._got_first_request = False
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
@@ -223,6 +226,7 @@ class Erlen(Scaffold, Pipeline):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        self._debug_changed(value)
 
     @property
     def testing(self) -> bool:
@@ -363,60 +367,6 @@ class Erlen(Scaffold, Pipeline):
     def iter_blueprints(self) -> Iterator[Blueprint]:
         """The registered blueprints, in registration order."""
         return iter(self.blueprints.values())
-
-    # Template registrations, kept until the Jinja environment is made (the
-    # templating module reads these dicts when it creates ``app.jinja_env``).
-
-    @setupmethod
-    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
-        """Make ``f`` a template filter named ``name`` (default: its own name)."""
-        self._template_filters[name or f.__name__] = f
-        self._sync_jinja_env("filters", name or f.__name__, f)
-
-    @setupmethod
-    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
-        """Make ``f`` a template global named ``name`` (default: its own name)."""
-        self._template_globals[name or f.__name__] = f
-        self._sync_jinja_env("globals", name or f.__name__, f)
-
-    @setupmethod
-    def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
-        """Make ``f`` a template test named ``name`` (default: its own name)."""
-        self._template_tests[name or f.__name__] = f
-        self._sync_jinja_env("tests", name or f.__name__, f)
-
-    def _sync_jinja_env(self, table: str, name: str, f: Callable[..., Any]) -> None:
-        # An environment made already gets the registration too.
-        env = self.__dict__.get("jinja_env")
-        if env is not None:
-            getattr(env, table)[name] = f
-
-    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_filter`."""
-
-        def decorator(f: F) -> F:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
-
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_global`."""
-
-        def decorator(f: F) -> F:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
-
-    def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_test`."""
-
-        def decorator(f: F) -> F:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
 
     # -- contexts -------------------------------------------------------------------
 
@@ -577,6 +527,8 @@ class Erlen(Scaffold, Pipeline):
         context.depth = 1
         token = _cv_context.set(context)
         error: BaseException | None = None
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self)
         try:
             response, error = self._serve_sync(context)
             try:
@@ -726,6 +678,8 @@ class _ContextManager:
     def push(self) -> None:
         self._context.depth += 1
         self._tokens.append(_cv_context.set(self._context))
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self._app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         self._context.depth -= 1

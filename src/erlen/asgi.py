@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
-from erlen import syncasync
+from erlen import _signal_gate, syncasync
 from erlen.ctx import Context, _cv_context
 from erlen.dispatch import release_request
 from erlen.exceptions import ClientDisconnected
@@ -462,6 +462,8 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     ended = False
+    if _signal_gate.active is not None:
+        _signal_gate.active.send_appcontext_pushed(app)
     try:
         view = app._runs_on_loop(context)
         if view is not None:
@@ -966,6 +968,7 @@ async def _stream_sync_body(
     # dwarfs the watcher task anyway.
     hang_up = _HangUp(receive)
     hang_up.start()
+    dropped = False
     try:
         await send(start)
         while True:
@@ -994,14 +997,25 @@ async def _stream_sync_body(
             raise
         # The client went away: the producer stops at its next chunk and
         # closes the body in its thread (awaited below).
-    finally:
+    except GeneratorExit:
+        # The coroutine itself is being closed unfinished (a dropped test
+        # client's, collected): nothing can be awaited; the producer stops
+        # at its next chunk and closes the body in its thread.
+        dropped = True
         hang_up.stop()
         stopped.set()
         window.release()
-        try:
-            await _join(producer, hang_up)
-        finally:
-            _count_sync_stream(-1)
+        _count_sync_stream(-1)
+        raise
+    finally:
+        if not dropped:
+            hang_up.stop()
+            stopped.set()
+            window.release()
+            try:
+                await _join(producer, hang_up)
+            finally:
+                _count_sync_stream(-1)
 
 
 async def _join(producer: asyncio.Future[Any], hang_up: _HangUp) -> None:

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
+from erlen import _signal_gate
 from erlen.ctx import Context, _cv_context, current_context
 from erlen.exceptions import (
     BadRequest,
@@ -205,10 +206,14 @@ class Pipeline:
             self.before_request_funcs or self.after_request_funcs or self.url_value_preprocessors
         )
         proxy_fix = self.config.get("PROXY_FIX")
+        # Signals with receivers are sent from the general path's steps.
+        signals = _signal_gate.active is not None
+        if not signals:
+            _signal_gate.planned_without_signals.add(self)
         plan = DispatchPlan(
-            flat=not (overrides or hooks or self._force_general_dispatch),
+            flat=not (overrides or hooks or self._force_general_dispatch or signals),
             overrides=overrides,
-            teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs),
+            teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs or signals),
             wsgi_middleware=self._wsgi_app_replaced(),
             proxy_fix=None if proxy_fix is None else proxy_fix_counts(proxy_fix),
         )
@@ -227,6 +232,8 @@ class Pipeline:
 
     def full_dispatch_request(self, context: Context | None = None) -> Response:
         """Run the before-request hooks, the view, and turn the result into a response."""
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_request_started(self)
         try:
             rv = self.preprocess_request()
             if rv is None:
@@ -284,6 +291,8 @@ class Pipeline:
         response = self.make_response(rv)
         try:
             response = self.process_response(response)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_request_finished(self, response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released
@@ -348,6 +357,8 @@ class Pipeline:
 
     def handle_exception(self, error: Exception) -> Response:
         """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_got_request_exception(self, error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
@@ -387,22 +398,32 @@ class Pipeline:
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
         """End ``context``: teardown functions, then the request's resources."""
-        if self.teardown_request_funcs or self.teardown_appcontext_funcs:
+        signals = _signal_gate.active
+        if self.teardown_request_funcs or self.teardown_appcontext_funcs or signals is not None:
             token = _cv_context.set(context)
             try:
                 if context.has_request:
                     self.do_teardown_request(error)
+                    if signals is not None:
+                        signals.send_request_tearing_down(self, error)
                 self.do_teardown_appcontext(error)
+                if signals is not None:
+                    signals.send_appcontext_tearing_down(self, error)
             finally:
                 _cv_context.reset(token)
+                if signals is not None:
+                    signals.send_appcontext_popped(self)
         release_request(context)
 
     async def _teardown_async(self, context: Context, error: BaseException | None) -> None:
         """:meth:`_teardown` from async code: async functions awaited, sync ones called."""
-        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
+        signals = _signal_gate.active
+        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs or signals):
             release_request(context)
             return
-        if _overridden(self, ("do_teardown_request", "do_teardown_appcontext", "ensure_sync")):
+        if signals is not None or _overridden(
+            self, ("do_teardown_request", "do_teardown_appcontext", "ensure_sync")
+        ):
             # Overridden sync methods may block or reach async functions
             # through ensure_sync: they get a worker thread.
             await run_sync(self._teardown, context, error)
@@ -587,6 +608,8 @@ class Pipeline:
                     return await self._finalize_async(rv), None
                 return self.make_response(rv), None
             try:
+                if _signal_gate.active is not None:
+                    _signal_gate.active.send_request_started(self)
                 if receive_body is not None:
                     await receive_body()
                 rv = None
@@ -628,6 +651,8 @@ class Pipeline:
             for function in self._after_request_functions():
                 response = await call_on_loop(function, response)
             save_opened_session(self, current_context(), response)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_request_finished(self, response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released
@@ -636,6 +661,8 @@ class Pipeline:
         return response
 
     async def _handle_exception_async(self, error: Exception) -> Response:
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_got_request_exception(self, error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
