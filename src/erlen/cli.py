@@ -1251,9 +1251,8 @@ def routes_command(sort: str, all_methods: bool) -> None:
     widths = [max(len(row[index]) for row in table) for index in range(len(headers))]
     table.insert(1, ["-" * width for width in widths])
     for row in table:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        # Every cell padded, the last one too (trailing spaces), as flask routes prints it.
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 @click.command("shell", short_help="Run a Python shell in the app's context.")
