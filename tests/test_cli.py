@@ -1058,7 +1058,8 @@ def serving(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ERLEN_", "FLASK_"))}
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    log = tmp_path / f"server-{port}.log"
+    # Outside the app's directory, which a reloading server watches.
+    log = tmp_path.parent / f"{tmp_path.name}-server-{port}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "erlen", *argv, "--port", str(port)],
@@ -1247,3 +1248,64 @@ def test_real_execed_servers_serve_wsgi_module(tmp_path: Path, server: str) -> N
         response = httpx.get(url + "/")
         assert response.status_code == 200
         assert response.text == "hello from tinyexec"
+
+
+def wait_for_body(url: str, expected: str, timeout: float = 30) -> str:
+    """Poll ``url`` until it answers ``expected`` (or the time is up); return the last body."""
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            body = httpx.get(url, timeout=2).text
+            if body == expected:
+                return body
+        time.sleep(0.2)
+    return body
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_real_reload_serves_the_changed_code(tmp_path: Path, server: str) -> None:
+    app_file = write(tmp_path, "app.py", SYNC_APP)
+    with serving(tmp_path, ["run", "--reload", "--server", server]) as (url, log):
+        assert httpx.get(url + "/").text == "sync app"
+        app_file.write_text(app_file.read_text().replace('"sync "', '"changed "'))
+        assert wait_for_body(url + "/", "changed app") == "changed app", log.read_text()
+
+
+def test_real_granian_wsgi_threads_serve_while_a_view_blocks(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "app.py",
+        """
+        import threading
+        from erlen import Erlen
+        app = Erlen(__name__)
+        started, release = threading.Event(), threading.Event()
+
+        @app.route("/")
+        def index():
+            return "up"
+
+        @app.route("/block")
+        def block():
+            started.set()
+            return "released" if release.wait(30) else "timed out"
+
+        @app.route("/release")
+        def free():
+            # Only once /block holds its thread: one thread alone could not answer both.
+            started.wait(30)
+            release.set()
+            return "freed"
+        """,
+    )
+    import concurrent.futures
+
+    with (
+        serving(tmp_path, ["run", "--threads", "4"]) as (url, _),
+        concurrent.futures.ThreadPoolExecutor(1) as pool,
+    ):
+        blocked = pool.submit(lambda: httpx.get(url + "/block", timeout=60).text)
+        # Answered while /block holds a thread; it is what lets /block finish.
+        assert httpx.get(url + "/release", timeout=30).text == "freed"
+        assert blocked.result() == "released"
