@@ -1309,3 +1309,61 @@ def test_real_granian_wsgi_threads_serve_while_a_view_blocks(tmp_path: Path) -> 
         # Answered while /block holds a thread; it is what lets /block finish.
         assert httpx.get(url + "/release", timeout=30).text == "freed"
         assert blocked.result() == "released"
+
+
+def test_run_from_a_create_app_callback_uses_uvicorn_in_process(
+    started: list[Any],
+) -> None:
+    app = make_cli_app()
+    group = FlaskGroup(create_app=lambda: app)
+    assert CliRunner().invoke(group, ["run"]).exit_code == 0
+    [(info, served, options)] = started
+    assert served is app and info.target is None and options.server == "uvicorn"
+    result = CliRunner().invoke(group, ["run", "--server", "granian"])
+    assert result.exit_code == 2 and "imports the app by name" in result.output
+
+
+def test_real_app_run_in_a_script(tmp_path: Path) -> None:
+    port = free_port()
+    write(
+        tmp_path,
+        "script.py",
+        f"""
+        from erlen import Erlen
+        app = Erlen(__name__)
+
+        @app.route("/")
+        def index():
+            return "from " + __name__
+
+        if __name__ == "__main__":
+            app.run(port={port})
+            print("app.run returned")
+        """,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ERLEN_", "FLASK_"))}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    log = tmp_path.parent / f"{tmp_path.name}-script.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "script.py"],
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # The module is served under its file name, so __main__ does not run twice.
+        assert wait_for_body(f"http://127.0.0.1:{port}/", "from script") == "from script", (
+            log.read_text()
+        )
+        assert "granian, WSGI interface" in log.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)

@@ -1180,6 +1180,14 @@ def run_command(
         # Like `flask run`: modules next to where the command runs can be imported.
         sys.path.insert(0, cwd)
     app = info.load_app()
+    if info.target is None:
+        # Built by a create_app callback, not found by import: only a server
+        # started in this process can serve the object itself.
+        if server not in (None, "uvicorn"):
+            raise _ConfigError(
+                f"--server {server} imports the app by name; use --app, or --server uvicorn"
+            )
+        server = "uvicorn"
     options = settle_run_options(
         app,
         host=host,
