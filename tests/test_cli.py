@@ -1367,3 +1367,20 @@ def test_real_app_run_in_a_script(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def test_importing_erlen_and_serving_imports_no_click() -> None:
+    code = (
+        "import sys, erlen\n"
+        "app = erlen.Erlen('x')\n"
+        "app.route('/')(lambda: 'ok')\n"
+        "assert app.test_client().get('/').data == b'ok'\n"
+        "import erlen.testing\n"
+        "assert 'click' not in sys.modules, 'click imported'\n"
+        "assert app.cli is not None and 'click' in sys.modules\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
