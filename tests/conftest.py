@@ -22,11 +22,22 @@ def protocol(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["fast", "general"])
+def dispatch_path(request: pytest.FixtureRequest) -> str:
+    """Which dispatch path erlen apps take: ``"fast"`` (the flattened paths where the
+    app allows them) or ``"general"`` (forced through the hooks-capable path)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def make_client(protocol: str) -> Callable[..., Any]:
-    """``make_client(app, **kwargs)``: ``app.test_client(...)`` on the current protocol."""
+def make_client(protocol: str, dispatch_path: str) -> Callable[..., Any]:
+    """``make_client(app, **kwargs)``: ``app.test_client(...)`` on the current protocol,
+    with the app on the current dispatch path (so both paths give the same bytes)."""
 
     def make(app: Any, **kwargs: Any) -> Any:
+        if dispatch_path == "general" and hasattr(app, "_force_general_dispatch"):
+            app._force_general_dispatch = True
+            app._reset_plan()
         return app.test_client(asgi=protocol == "asgi", **kwargs)
 
     return make

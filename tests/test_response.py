@@ -678,3 +678,15 @@ def test_assigned_headers_become_a_checked_headers_object() -> None:
     theirs = flask.Response("Hello")
     theirs.headers = [("X-Bad", "a\r\nb")]  # type: ignore[assignment]
     assert theirs.headers == [("X-Bad", "a\r\nb")]
+
+
+def test_mimetype_params_in_place_union_reaches_the_header() -> None:
+    # ``params |= {...}`` on the live dict: Werkzeug rewrites the header, so must we.
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    ours, theirs = Response("x", mimetype="text/html"), WerkzeugResponse("x", mimetype="text/html")
+    for response in (ours, theirs):
+        params = response.mimetype_params
+        params |= {"level": "1"}
+    assert ours.headers["Content-Type"] == theirs.headers["Content-Type"]
+    assert ours.headers["Content-Type"] == "text/html; charset=utf-8; level=1"

@@ -618,3 +618,19 @@ def test_bad_numbers_raise_value_errors(make: Callable[[], Any]) -> None:
     with pytest.raises(ArgumentTypeError):
         response.expires = "tomorrow"
     assert list(response.headers) == list(make().headers)
+
+
+def test_every_header_property_comes_from_the_one_table() -> None:
+    # A hand-written property on Response (or a subclass in erlen) would shadow
+    # the table's row silently; every row must be what the class resolves.
+    from erlen.response import Response
+    from erlen.response_properties import HEADER_PROPERTIES, ResponseHeaderProperties
+
+    for row in HEADER_PROPERTIES:
+        name = row[0] if isinstance(row, tuple) else row.name
+        for klass in Response.__mro__:
+            if name in vars(klass):
+                assert klass is ResponseHeaderProperties, (name, klass)
+                break
+        else:
+            raise AssertionError(f"{name} is not defined")

@@ -13,24 +13,19 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen import asgi as _asgi
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context, current_context
-from erlen.exceptions import (
-    HTTPException,
-    InternalServerError,
-    RequestRedirect,
-    default_exceptions,
-)
-from erlen.http.headers import Headers
+from erlen.ctx import Context, _cv_context, current_app
+from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
+from erlen.exceptions import Aborter, HTTPException, NotFound, RequestRedirect
 from erlen.json import DefaultJSONProvider, JSONProvider
-from erlen.response import Response, is_async_body
+from erlen.response import Response
 from erlen.routing import Map, Rule
-from erlen.wrappers import Request, _request_line
+from erlen.wrappers import Request, _request_line, refuse_untrusted_host
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
@@ -38,40 +33,13 @@ if TYPE_CHECKING:
     from erlen.testing import ErlenClient
 
 F = TypeVar("F", bound=Callable[..., Any])
-ErrorHandler = Callable[[Any], Any]
-HookKey = str | None
-
-# Methods a subclass may override; if it does, dispatch takes the general path.
-_DISPATCH_STEPS = (
-    "full_dispatch_request",
-    "preprocess_request",
-    "dispatch_request",
-    "finalize_request",
-    "make_response",
-    "process_response",
-    "ensure_sync",
-    "handle_user_exception",
-    "raise_routing_exception",
-)
 
 _RESPONSE_CALL = Response.__call__
-_EXCEPTIONS_MODULE = HTTPException.__module__
 
 
 def _make_wsgi_request(app: Erlen, method: str, path: str, environ: Any, body: Any) -> Request:
     """The request of a WSGI context routed without it (see Erlen._route_deferred)."""
     return app.request_class(environ)
-
-
-_INVALID_TUPLE = (
-    "The view function did not return a valid response tuple. The tuple must have the"
-    " form (body, status, headers), (body, status), or (body, headers)."
-)
-_INVALID_TYPE = (
-    "The view function did not return a valid response. The return type must be a"
-    " string, dict, list, tuple with headers or status, Response instance, or WSGI"
-    " callable, but it was a {type_name}."
-)
 
 
 def _env_flag(name: str) -> bool:
@@ -86,33 +54,7 @@ def _find_root_path(import_name: str) -> str:
     return os.getcwd()
 
 
-def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
-    """Run an awaitable to completion from sync code, keeping the current context.
-
-    Under WSGI there is no running loop in the worker thread, so each thread
-    keeps one loop and reuses it; the task copies the caller's contextvars, so
-    ``request`` and ``g`` work inside ``async def`` views.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        raise RuntimeError(
-            "An async view, hook or handler was called from sync code running inside an"
-            " event loop. Serve the app through ASGI (app is an ASGI app too) instead."
-        )
-    from erlen.wsgi import thread_event_loop
-
-    loop = thread_event_loop()
-
-    async def _await() -> Any:
-        return await awaitable
-
-    return loop.run_until_complete(_await())
-
-
-class Erlen:
+class Erlen(Pipeline):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -129,6 +71,8 @@ class Erlen:
     #: Map class holding the URL rules.
     url_map_class: type[Map] = Map
     config_class: type[Config] = Config
+    #: Class of :attr:`aborter`, made by :meth:`make_aborter`.
+    aborter_class: type[Aborter] = Aborter
 
     default_config: dict[str, Any] = {
         "DEBUG": None,
@@ -136,6 +80,7 @@ class Erlen:
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "TRUSTED_HOSTS": None,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
         "PREFERRED_URL_SCHEME": "http",
@@ -190,6 +135,8 @@ class Erlen:
         self.before_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
+        #: What :func:`erlen.abort` calls inside this app: code -> exception.
+        self.aborter = self.make_aborter()
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
@@ -347,21 +294,25 @@ class Erlen:
     def before_request(self, function: F) -> F:
         """Register a function run before each request; a non-None return is the response."""
         self.before_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def after_request(self, function: F) -> F:
         """Register a function that receives and returns each response (last added runs first)."""
         self.after_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def teardown_request(self, function: F) -> F:
         """Register a function run when the request ends, given the unhandled error or None."""
         self.teardown_request_funcs.setdefault(None, []).append(function)
+        self._reset_plan()
         return function
 
     def teardown_appcontext(self, function: F) -> F:
         """Register a function run when the app context ends."""
         self.teardown_appcontext_funcs.append(function)
+        self._reset_plan()
         return function
 
     def before_serving(self, function: F) -> F:
@@ -387,39 +338,9 @@ class Erlen:
         self, code_or_exception: type[BaseException] | int, function: ErrorHandler
     ) -> None:
         """Register ``function`` for a status code or exception class (see :meth:`errorhandler`)."""
-        exception_class, code = self._exception_class_and_code(code_or_exception)
+        exception_class, code = exception_class_and_code(code_or_exception)
         handlers = self.error_handler_spec[None].setdefault(code, {})
         handlers[exception_class] = function
-
-    @staticmethod
-    def _exception_class_and_code(
-        exception_or_code: type[BaseException] | int,
-    ) -> tuple[type[BaseException], int | None]:
-        exception_class: type[BaseException]
-        if isinstance(exception_or_code, int):
-            try:
-                exception_class = default_exceptions[exception_or_code]
-            except KeyError:
-                raise ValueError(
-                    f"'{exception_or_code}' is not a recognized HTTP error code. Use a"
-                    " subclass of HTTPException with that code instead."
-                ) from None
-        else:
-            exception_class = exception_or_code
-        if isinstance(exception_class, BaseException):
-            raise TypeError(
-                f"{exception_class!r} is an instance, not a class. Handlers can only be"
-                " registered for Exception classes or HTTP error codes."
-            )
-        if not isinstance(exception_class, type) or not issubclass(exception_class, Exception):
-            raise ValueError(
-                f"'{getattr(exception_class, '__name__', exception_class)}' is not a subclass"
-                " of Exception. Handlers can only be registered for Exception classes or HTTP"
-                " error codes."
-            )
-        if issubclass(exception_class, HTTPException):
-            return exception_class, exception_class.code
-        return exception_class, None
 
     # -- contexts -------------------------------------------------------------------
 
@@ -469,6 +390,11 @@ class Erlen:
 
     def _route(self, request: Request, has_path: bool, query_string: str) -> Context:
         """Match ``request`` (its routing attributes are set) and make its context."""
+        trusted_hosts = self.config.get("TRUSTED_HOSTS")
+        if (trusted_hosts is not None or request.trusted_hosts) and refuse_untrusted_host(
+            request, trusted_hosts
+        ):
+            return Context(self, request)
         try:
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
@@ -493,6 +419,10 @@ class Erlen:
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
+        if self.config.get("TRUSTED_HOSTS") is not None or self.request_class.trusted_hosts:
+            # The Host header must be checked before routing: no deferring.
+            # PERF: apps without TRUSTED_HOSTS pay the one dict read above.
+            return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
             rule, view_args = self._match(path, method, query_string)
         except HTTPException as error:
@@ -539,65 +469,12 @@ class Erlen:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; ``app(environ, start_response)`` calls this."""
-        if (
-            self._overrides_dispatch
-            or self.before_request_funcs
-            or self.after_request_funcs
-            or self.teardown_request_funcs
-            or self.teardown_appcontext_funcs
-        ):
-            return self._wsgi_app_with_hooks(environ, start_response)
-        # PERF: an app without hooks (the common case, and every benchmark)
-        # takes the same steps with the layers flattened into this frame:
-        # routing, context, view, make_response, send and teardown.
         context = self._make_context(environ)
         context.depth = 1
         token = _cv_context.set(context)
+        error: BaseException | None = None
         try:
-            try:
-                pending = context.pending_request
-                if pending is not None:
-                    # Routed, and the request object not made (see Context). PERF:
-                    # read inline here and in asgi._serve_http; keep the two alike.
-                    rule, view_args, method = pending[1], pending[2], pending[3]
-                    routing_error = None
-                else:
-                    request = context._request
-                    assert request is not None
-                    rule, view_args, method = request.url_rule, request.view_args, request._method
-                    routing_error = request.routing_exception
-                if routing_error is not None:
-                    # Handled without raising it (no subclass overrides the
-                    # raise): no traceback, so no frame cycle to collect.
-                    rv = self.handle_user_exception(routing_error)
-                else:
-                    try:
-                        if rule.provide_automatic_options and method == "OPTIONS":
-                            rv = self.dispatch_request()
-                        else:
-                            endpoint = rule.endpoint
-                            cached = self._sync_views.get(endpoint)
-                            view = self.view_functions[endpoint]
-                            if cached is None or cached[0] is not view:
-                                call = self._sync_view(endpoint)
-                            else:
-                                call = cached[1]
-                            rv = call(**view_args)
-                    except Exception as exception:
-                        rv = self.handle_user_exception(exception)
-                        if rv is exception:
-                            # It becomes the response: its traceback (which
-                            # holds this frame, which holds it) is dropped.
-                            exception.__traceback__ = None
-                response = self.make_response(rv)
-                if context.after_request_functions:
-                    try:
-                        response = self.process_response(response)
-                    except Exception:
-                        response.close()
-                        raise
-            except Exception as exception:
-                response = self.handle_exception(exception)
+            response, error = self._serve_sync(context)
             try:
                 if type(response).__call__ is _RESPONSE_CALL:
                     return _wsgi_respond(response, environ, start_response)
@@ -606,45 +483,11 @@ class Erlen:
                 # The headers could not be built (a bad Location, say): release
                 # the body and answer 500 instead of leaving the server half-told.
                 response.close()
-                return self.handle_exception(exception)(environ, start_response)
-        finally:
-            preserve = environ.get("werkzeug.debug.preserve_context")
-            if preserve is not None:
-                preserve(_ContextManager(self, context))
-            context.depth -= 1
-            if context.depth == 0:
-                # Nothing registered: only the environ/request cycle and
-                # uploaded files of a request that was made need attention.
-                made = context._request
-                if made is not None:
-                    environ.pop("erlen.request", None)
-                    made.close()
-            _cv_context.reset(token)
-
-    def _wsgi_app_with_hooks(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        context = self._make_context(environ)
-        context.depth = 1
-        token = _cv_context.set(context)
-        error: BaseException | None = None
-        try:
-            try:
-                response = self.full_dispatch_request(context)
-            except Exception as exception:
-                error = exception
-                response = self.handle_exception(exception)
-            except BaseException as exception:
-                error = exception
-                raise
-            try:
-                return response(environ, start_response)
-            except Exception as exception:
-                # The headers could not be built (a bad Location, say): release
-                # the body and answer 500 instead of leaving the server half-told.
-                response.close()
                 error = exception
                 return self.handle_exception(exception)(environ, start_response)
+        except BaseException as exception:
+            error = error or exception
+            raise
         finally:
             preserve = environ.get("werkzeug.debug.preserve_context")
             if preserve is not None:
@@ -670,319 +513,9 @@ class Erlen:
             return self.wsgi_app(environ_or_scope, start_response_or_receive)
         return self.asgi_app(environ_or_scope, start_response_or_receive, send)
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._overrides_dispatch = any(
-            getattr(cls, name) is not getattr(Erlen, name) for name in _DISPATCH_STEPS
-        )
-
-    #: Whether a subclass replaced a dispatch step (then the short path is not taken).
-    _overrides_dispatch = False
-
-    def full_dispatch_request(self, context: Context | None = None) -> Response:
-        """Run the before-request hooks, the view, and turn the result into a response."""
-        if context is None:
-            context = current_context()
-        if not (self._overrides_dispatch or self.before_request_funcs or self.after_request_funcs):
-            return self._dispatch_without_hooks(context)
-        try:
-            rv = self.preprocess_request()
-            if rv is None:
-                rv = self.dispatch_request()
-        except Exception as exception:
-            rv = self.handle_user_exception(exception)
-        return self.finalize_request(rv)
-
-    def _dispatch_without_hooks(self, context: Context) -> Response:
-        # PERF: the same steps as the general path, flattened, for the common
-        # app that registers no before/after-request hooks.
-        request = context.request
-        assert request is not None
-        try:
-            rule = request.url_rule
-            if request.routing_exception is not None or (
-                rule.provide_automatic_options and request.method == "OPTIONS"
-            ):
-                rv = self.dispatch_request()
-            else:
-                rv = self._sync_view(rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
-        except Exception as exception:
-            rv = self.handle_user_exception(exception)
-        response = self.make_response(rv)
-        if context.after_request_functions:
-            try:
-                response = self.process_response(response)
-            except Exception:
-                response.close()
-                raise
-        return response
-
-    def preprocess_request(self) -> Any:
-        """Run the ``before_request`` functions; the first non-None result wins."""
-        functions = self.before_request_funcs.get(None)
-        if functions:
-            for function in functions:
-                rv = self.ensure_sync(function)()
-                if rv is not None:
-                    return rv
-        return None
-
-    def dispatch_request(self) -> Any:
-        """Call the view matched for the current request (or raise the routing error)."""
-        request = current_context().request
-        assert request is not None
-        if request.routing_exception is not None:
-            self.raise_routing_exception(request)
-        rule = request.url_rule
-        assert rule is not None
-        if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response()
-        return self._sync_view(rule.endpoint)(**(request.view_args or {}))
-
-    def _sync_view(self, endpoint: str) -> Callable[..., Any]:
-        """The endpoint's view, callable from sync code (cached per view function)."""
-        view = self.view_functions[endpoint]
-        cached = self._sync_views.get(endpoint)
-        if cached is None or cached[0] is not view:
-            cached = (view, self.ensure_sync(view))
-            self._sync_views[endpoint] = cached
-        return cached[1]
-
-    def raise_routing_exception(self, request: Request) -> NoReturn:
-        """Raise the error routing stored on the request (404, 405, or a redirect)."""
-        raise cast(HTTPException, request.routing_exception)
-
-    def make_default_options_response(self) -> Response:
-        """The automatic ``OPTIONS`` answer: an empty response with ``Allow``."""
-        request = current_context().request
-        assert request is not None
-        methods = self.url_map.allowed_methods(request.path)
-        response = self.response_class()
-        response.headers["Allow"] = ", ".join(sorted(methods))
-        return response
-
-    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
-        """Make the response and run the after-request functions on it."""
-        response = self.make_response(rv)
-        try:
-            response = self.process_response(response)
-        except Exception:
-            if not from_error_handler:
-                response.close()  # the view's body (a generator, a file) is released
-                raise
-            self.logger.exception("Request finalizing failed with an error while handling an error")
-        return response
-
-    def process_response(self, response: Response) -> Response:
-        """Run ``after_this_request`` then ``after_request`` functions (last registered first)."""
-        context = current_context()
-        for function in context.after_request_functions:
-            response = self.ensure_sync(function)(response)
-        functions = self.after_request_funcs.get(None)
-        if functions:
-            for function in reversed(functions):
-                response = self.ensure_sync(function)(response)
-        return response
-
-    def _teardown(self, context: Context, error: BaseException | None) -> None:
-        # The request only if it was made (reading context.request makes it).
-        request = context._request
-        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
-            # PERF: nothing registered; only uploaded files may need closing,
-            # and the environ -> request reference is broken so both are
-            # freed by reference counting, not by the cyclic collector.
-            if request is not None:
-                request._release_environ()
-                request.close()
-            return
-        token = _cv_context.set(context)
-        try:
-            functions = self.teardown_request_funcs.get(None)
-            if functions:
-                for function in reversed(functions):
-                    self.ensure_sync(function)(error)
-            for function in reversed(self.teardown_appcontext_funcs):
-                self.ensure_sync(function)(error)
-            request = context._request  # made by a teardown function, perhaps
-            if request is not None:
-                request._release_environ()
-                request.close()
-        finally:
-            _cv_context.reset(token)
-
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the teardown functions of the current request now."""
-        self._teardown(current_context(), exc)
-
-    # -- errors ---------------------------------------------------------------------
-
-    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
-        exception_class, code = self._exception_class_and_code(type(error))
-        spec = self.error_handler_spec[None]
-        for key in (code, None) if code is not None else (None,):
-            handlers = spec.get(key)
-            if not handlers:
-                continue
-            for klass in exception_class.__mro__:
-                handler = handlers.get(klass)
-                if handler is not None:
-                    return handler
-        return None
-
-    def trap_http_exception(self, error: Exception) -> bool:
-        """Whether an HTTP exception should propagate like any other error (config traps)."""
-        if self.config["TRAP_HTTP_EXCEPTIONS"]:
-            return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug:
-            from erlen.exceptions import BadRequestKeyError
-
-            if isinstance(error, BadRequestKeyError):
-                return True
-        if trap_bad_request:
-            from erlen.exceptions import BadRequest
-
-            return isinstance(error, BadRequest)
-        return False
-
-    def handle_http_exception(self, error: HTTPException) -> Any:
-        """Give an HTTP error to its registered handler, or return it as the response."""
-        if error.code is None or isinstance(error, RequestRedirect):
-            return error
-        handler = self._find_error_handler(error)
-        if handler is None:
-            return error
-        return self.ensure_sync(handler)(error)
-
-    def handle_user_exception(self, error: Exception) -> Any:
-        """Handle an error raised by a hook or view; re-raise it when nothing handles it."""
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
-            return self.handle_http_exception(error)
-        handler = self._find_error_handler(error)
-        if handler is None:
-            raise error
-        return self.ensure_sync(handler)(error)
-
-    def handle_exception(self, error: Exception) -> Response:
-        """An unhandled error: re-raised when propagating, else logged and answered with 500."""
-        server_error: Any = self._server_error(error)
-        handler = self._find_error_handler(server_error)
-        if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
-
-    def _server_error(self, error: Exception) -> InternalServerError:
-        """Re-raise ``error`` when exceptions propagate; else log it and wrap it in a 500."""
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
-            raise error
-        self.log_exception(error)
-        return InternalServerError(original_exception=error)
-
-    def log_exception(self, error: BaseException) -> None:
-        """Log an unhandled error with the request's path and method."""
-        request = current_context().request
-        where = f"{request.path} [{request.method}]" if request is not None else "<no request>"
-        self.logger.error(
-            f"Exception on {where}", exc_info=(type(error), error, error.__traceback__)
-        )
-
-    # -- return values --------------------------------------------------------------
-
-    def make_response(self, rv: Any) -> Response:
-        """Turn a view's return value into a response, with Flask's rules and messages."""
-        status: Any = None
-        headers: Any = None
-        response_class = self.response_class
-        # PERF: the common cases (a response or a string) are tested first.
-        if type(rv) is response_class:
-            return rv
-        if type(rv) is str:
-            if response_class._plain_text_init:
-                return response_class._from_text(rv)
-            return response_class(rv)
-        if type(rv) is tuple and 2 <= len(rv) <= 3 and type(rv[0]) is str:
-            # PERF: ("body", 201) and ("body", 200, {...}): the constructor takes
-            # the status and headers, as the general path below does for a str.
-            if len(rv) == 3:
-                return response_class(rv[0], status=rv[1], headers=rv[2])
-            if type(rv[1]) is int:
-                if response_class._plain_text_init:
-                    return response_class._from_text(rv[0], rv[1])
-                return response_class(rv[0], status=rv[1])
-        if isinstance(rv, tuple):
-            length = len(rv)
-            if length == 3:
-                rv, status, headers = rv
-            elif length == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(_INVALID_TUPLE)
-        if rv is None:
-            request = current_context().request
-            endpoint = request.endpoint if request is not None else None
-            raise TypeError(
-                f"The view function for {endpoint!r} did not return a valid response. The"
-                " function either returned None or ended without a return statement."
-            )
-        if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, Iterator)) or is_async_body(rv):
-                rv = response_class(rv, status=status, headers=headers)
-                status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                if type(rv).get_response.__module__ == _EXCEPTIONS_MODULE:
-                    # The request stands in for its environ (as in Werkzeug),
-                    # which is then built only if a page method reads it.
-                    rv = rv.get_response(current_context().request)
-                else:
-                    rv = rv.get_response(self._request_environ())
-                if not isinstance(rv, response_class):
-                    rv = response_class.force_type(rv, self._request_environ())
-            elif isinstance(rv, Response) or callable(rv):
-                try:
-                    rv = response_class.force_type(rv, self._request_environ())
-                except TypeError as error:
-                    raise TypeError(
-                        f"{error}\n" + _INVALID_TYPE.format(type_name=type(rv).__name__)
-                    ).with_traceback(sys.exc_info()[2]) from None
-            else:
-                raise TypeError(_INVALID_TYPE.format(type_name=type(rv).__name__))
-        if status is not None:
-            if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status.decode("latin-1") if not isinstance(status, str) else status
-            else:
-                rv.status_code = status
-        if headers:
-            rv.headers.update(headers)
-        return cast(Response, rv)
-
-    @staticmethod
-    def _request_environ() -> dict[str, Any] | None:
-        request = current_context().request
-        return None if request is None else request.environ
-
-    # -- sync / async ---------------------------------------------------------------
-
-    def ensure_sync(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap an ``async def`` function so sync dispatch can call it."""
-        if inspect.iscoroutinefunction(function):
-            return self.async_to_sync(function)
-        return function
-
-    def async_to_sync(self, function: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        """A sync callable that runs ``function`` to completion on this thread's loop."""
-
-        def run(*args: Any, **kwargs: Any) -> Any:
-            return run_coroutine_sync(function(*args, **kwargs))
-
-        return run
+    def _wsgi_app_replaced(self) -> bool:
+        """Whether ``wsgi_app`` is not this class's own (WSGI middleware wraps it)."""
+        return "wsgi_app" in self.__dict__ or type(self).wsgi_app is not Erlen.wsgi_app
 
     # -- files --------------------------------------------------------------------------
 
@@ -997,7 +530,6 @@ class Erlen:
 
     def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from ``static_folder`` (404 when it is missing or escapes it)."""
-        from erlen.exceptions import NotFound
         from erlen.files import send_from_directory
 
         if self.static_folder is None:
@@ -1006,6 +538,16 @@ class Erlen:
         return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     # -- URLs and running -------------------------------------------------------------
+
+    def make_aborter(self) -> Aborter:
+        """Make the :attr:`aborter` (an instance of :attr:`aborter_class`)."""
+        return self.aborter_class()
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of this app's response class (what :func:`erlen.redirect` calls)."""
+        from erlen.helpers import _redirect
+
+        return _redirect(location, code, self.response_class)
 
     def url_for(
         self,
@@ -1136,8 +678,6 @@ class _ContextManager:
 
 def make_response(*args: Any) -> Response:
     """Make a response from view-style return values, in the current app."""
-    from erlen.ctx import current_app
-
     if not args:
         return current_app.response_class()
     if len(args) == 1:

@@ -20,13 +20,13 @@ import threading
 import types
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.ctx import Context, _cv_context
 from erlen.exceptions import BadRequest
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
+from erlen.syncasync import call_on_loop, run_sync
 from erlen.wrappers import Request, _with_one_slash
 from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
 
@@ -39,11 +39,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 T = TypeVar("T")
-
-#: Threads for sync views, hooks and generators under ASGI (Starlette uses 40).
-SYNC_THREADS = 40
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
 
 
 class ASGIProtocolError(RuntimeError):
@@ -58,24 +53,6 @@ class ClientDisconnected(BadRequest):
     """The client went away before the request body was read."""
 
     description = "The client disconnected before the request body was received."
-
-
-def _get_executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        with _executor_lock:
-            if _executor is None:
-                _executor = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="erlen-sync")
-    return _executor
-
-
-async def run_sync(function: Callable[..., T], *args: Any) -> T:
-    """Run a blocking callable in the pool, inside a copy of the current context."""
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
-    return await loop.run_in_executor(
-        _get_executor(), functools.partial(context.run, function, *args)
-    )
 
 
 class ASGIInput:
@@ -275,12 +252,6 @@ async def _refuse_websocket(receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1008})
 
 
-async def _call(function: Callable[..., Any], *args: Any) -> Any:
-    if _is_async(function):
-        return await function(*args)
-    return await run_sync(function, *args)
-
-
 async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
@@ -288,7 +259,7 @@ async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
         if kind == "lifespan.startup":
             try:
                 for function in app.before_serving_funcs:
-                    await _call(function)
+                    await call_on_loop(function)
             except Exception as error:
                 await send({"type": "lifespan.startup.failed", "message": repr(error)})
                 return
@@ -296,50 +267,12 @@ async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
         elif kind == "lifespan.shutdown":
             try:
                 for function in app.after_serving_funcs:
-                    await _call(function)
+                    await call_on_loop(function)
             except Exception as error:
                 await send({"type": "lifespan.shutdown.failed", "message": repr(error)})
                 return
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-_coroutine_flags: dict[Callable[..., Any], bool] = {}
-
-
-def _is_async(function: Callable[..., Any]) -> bool:
-    flag = _coroutine_flags.get(function)
-    if flag is None:
-        flag = asyncio.iscoroutinefunction(function)
-        if len(_coroutine_flags) < 4096:
-            _coroutine_flags[function] = flag
-    return flag
-
-
-def _dispatch_is_sync(app: Erlen, context: Context) -> bool:
-    """Whether to run the whole dispatch in one worker thread.
-
-    Yes for a sync view (Flask code may block); no for an ``async def`` view
-    and when routing failed, where the few sync pieces (hooks, handlers) each
-    get a thread of their own and the common case needs none.
-    """
-    request = context.request
-    assert request is not None
-    rule = request.url_rule
-    if rule is None:
-        return False
-    view = app.view_functions.get(rule.endpoint)
-    if view is None or _is_async(view):
-        return False
-    hooks = app.before_request_funcs.get(None)
-    return not (hooks and any(_is_async(hook) for hook in hooks))
-
-
-def _dispatch_sync(app: Erlen, context: Context) -> tuple[Response, Exception | None]:
-    try:
-        return app.full_dispatch_request(context), None
-    except Exception as error:
-        return app.handle_exception(error), error
 
 
 def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, ASGIInput]:
@@ -405,90 +338,63 @@ def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: A
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    plan = app._plan or app._make_plan()
+    if plan.wsgi_middleware:
+        # ``app.wsgi_app`` was wrapped (ProxyFix, say): ASGI requests go
+        # through the wrapper too, so it is never silently skipped.
+        await _serve_through_wsgi(app, scope, receive, send)
+        return
     context, body = _make_request(app, scope, receive)
     context.depth = 1
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
+    ended = False
     try:
-        pending = context.pending_request
-        if pending is not None:
-            # Routed, and the request object not made (see Context). PERF:
-            # read inline here and in Erlen.wsgi_app; keep the two alike.
-            rule, view_args, method = pending[1], pending[2], pending[3]
-            routing_error = None
-        else:
-            made = context._request
-            assert made is not None
-            rule, view_args, method = made.url_rule, made.view_args, made._method
-            routing_error = made.routing_exception
-        view = None
-        if not (
-            app._overrides_dispatch
-            or app.before_request_funcs
-            or app.after_request_funcs
-            or routing_error is not None
-            or not body.complete
-            or (rule.provide_automatic_options and method == "OPTIONS")
-        ):
-            view = app.view_functions.get(rule.endpoint)
-            # PERF: _is_async's cache, read inline.
-            if view is not None and not (_coroutine_flags.get(view) or _is_async(view)):
-                view = None
+        view = app._runs_on_loop(context)
         if view is not None:
-            # PERF: an ``async def`` view in an app without hooks, and no body
-            # to buffer: the steps of _dispatch_async, flattened.
-            try:
-                try:
-                    rv = await view(**view_args)
-                except Exception as exception:
-                    rv = await _handle_user_exception_async(app, exception)
-                    if rv is exception:
-                        # It becomes the response: its traceback (which holds
-                        # this frame, which holds it) is dropped.
-                        exception.__traceback__ = None
-                if context.after_request_functions:
-                    response = await _finalize_async(app, rv)
-                else:
-                    response = app.make_response(rv)
-            except Exception as exception:
-                error = exception
-                response = await _handle_exception_async(app, exception)
-        elif _dispatch_is_sync(app, context):
-            response, error = await run_sync(_dispatch_sync, app, context)
+            # An ``async def`` view: every step on the loop, no thread hop.
+            response, error = await app._serve_async(
+                context,
+                view,
+                None if body.complete else functools.partial(_receive_body, context, body),
+            )
+            encoded = None
+        elif app._runs_no_user_code(context):
+            # A 404, 405 or automatic OPTIONS answer nothing of the app's
+            # takes part in: made here, with no thread hop.
+            response, error = app._serve_sync(context)
+            encoded = None
         else:
-            response, error = await _dispatch_async(app, context, body)
+            # Sync user code: all of it (hooks, view, handlers, teardown) in
+            # one worker thread.
+            response, error, encoded, ended = await run_sync(_serve_in_worker, app, context)
         source: Any = response.response
-        code = response._status_code
-        if (
+        if encoded is None and (
             type(source) is list
             and len(source) == 1
             and type(source[0]) is bytes
             and not response._on_close
-            and code >= 200
-            and code != 204
-            and code != 304
         ):
-            # PERF: send_response's first case, inlined, for the usual body
-            # (one bytes item) and headers that need no send rule: the
-            # constructor's (see Response.headers), or any without Location
-            # and with a Content-Length.
-            encoded = _headers_as_sent(response)
-            if encoded is not None:
-                # Leave the request's context before handing the messages over:
-                # a server may snapshot the context meanwhile (uvicorn's
-                # keep-alive timer does) and so keep the request, its response
-                # and everything they hold alive until the connection's next
-                # request, which feeds the garbage collector for nothing.
-                _cv_context.reset(token)  # type: ignore[arg-type]
-                token = None
-                await send({"type": "http.response.start", "status": code, "headers": encoded})
-                await send(
-                    {
-                        "type": "http.response.body",
-                        "body": b"" if method == "HEAD" else source[0],
-                    }
-                )
-                return
+            encoded = _buffered_headers(response)
+        if encoded is not None:
+            # PERF: send_response's first case, for the usual body (one bytes
+            # item) and headers that need no send rule (see _buffered_headers).
+            # The request's context is left before handing the messages over:
+            # a server may snapshot the context meanwhile (uvicorn's
+            # keep-alive timer does) and so keep the request, its response
+            # and everything they hold alive until the connection's next
+            # request, which feeds the garbage collector for nothing.
+            _cv_context.reset(token)  # type: ignore[arg-type]
+            token = None
+            method = _method_of(context)
+            await send(
+                {"type": "http.response.start", "status": response._status_code, "headers": encoded}
+            )
+            await send(
+                {"type": "http.response.body", "body": b"" if method == "HEAD" else source[0]}
+            )
+            return
+        method = _method_of(context)
         try:
             await send_response(response, context, send, receive, scope, method)
         except _NotStarted as failure:
@@ -496,127 +402,167 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # a header the server cannot encode): it is closed and a 500 sent.
             error = failure.__cause__
             assert isinstance(error, Exception)
-            response = await _handle_exception_async(app, error)
+            response = await app._handle_exception_async(error)
             await send_response(response, context, send, receive, scope, method)
     except BaseException as exception:
         error = error or exception
         raise
     finally:
-        context.depth -= 1
-        if context.depth == 0:
-            if app.teardown_request_funcs or app.teardown_appcontext_funcs:
-                await run_sync(app._teardown, context, error)
-            else:
-                # Nothing registered: only the environ/request cycle and
-                # uploaded files of a request that was made need attention.
-                made = context._request
-                if made is not None:
-                    made._release_environ()
-                    made.close()
+        if not ended:
+            context.depth -= 1
+            if context.depth == 0:
+                if view is None and plan.teardown:
+                    # A sync request's teardown functions, after its stream.
+                    await run_sync(app._teardown, context, error)
+                else:
+                    await app._teardown_async(context, error)
         if token is not None:
             _cv_context.reset(token)
 
 
-async def _dispatch_async(
-    app: Erlen, context: Context, body: ASGIInput
-) -> tuple[Response, Exception | None]:
-    """The async twin of ``full_dispatch_request`` for ``async def`` views and hooks.
+async def _serve_through_wsgi(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve an ASGI request through ``app.wsgi_app`` (replaced by WSGI middleware).
 
-    Returns the response and the unhandled error it answers, if any (for teardown).
+    The WSGI callable runs in a worker thread with a PEP 3333 environ made
+    from the scope (the body read from ``receive`` as the app reads it), and
+    its iterable is streamed back from that thread.
     """
+    body = ASGIInput(receive, asyncio.get_running_loop())
+    environ = build_environ(scope, body)
+    status, headers, first, rest = await run_sync(_start_wsgi, app.wsgi_app, environ)
+    start = {
+        "type": "http.response.start",
+        "status": int(status.split(" ", 1)[0]),
+        "headers": _encode_headers(headers),
+    }
+    if rest is None:
+        await send(start)
+        await send({"type": "http.response.body", "body": first})
+        return
+    await send(start)
+    await _stream_sync_body(rest, send, receive)
+
+
+class _WSGIRest:
+    """The rest of a WSGI iterable after its first chunk, closed as PEP 3333 asks."""
+
+    __slots__ = ("_first", "_iterator", "_result")
+
+    def __init__(self, first: bytes, iterator: Iterator[bytes], result: Any) -> None:
+        self._first = first
+        self._iterator = iterator
+        self._result = result
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._first:
+            yield self._first
+        yield from self._iterator
+
+    def close(self) -> None:
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            close()
+
+
+def _start_wsgi(
+    wsgi_app: Callable[..., Iterable[bytes]], environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes, _WSGIRest | None]:
+    """Call a WSGI app up to its first body chunk: status, headers, that chunk, the rest."""
+    started: list[Any] = []
+    written: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if started and exc_info is None:
+            raise AssertionError("start_response() was called twice without exc_info")
+        started[:] = [status, headers]
+        return written.append
+
+    result = wsgi_app(environ, start_response)
+    try:
+        if isinstance(result, (list, tuple)):
+            # PERF: a buffered body goes out in one message.
+            return started[0], started[1], b"".join([*written, *result]), None
+        iterator = iter(result)
+        first = b"".join(written)
+        for chunk in iterator:
+            if chunk:
+                first += chunk
+                break
+        if not started:
+            raise AssertionError("the WSGI application did not call start_response()")
+    except BaseException:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        raise
+    return started[0], started[1], first, _WSGIRest(first, iterator, result)
+
+
+def _method_of(context: Context) -> str:
+    pending = context.pending_request
+    if pending is not None:
+        return pending[3]  # type: ignore[no-any-return]
+    request = context._request
+    assert request is not None
+    return request._method
+
+
+def _buffered_headers(response: Response) -> list[tuple[bytes, bytes]] | None:
+    """The encoded headers of a one-item bytes body when no send rule changes them."""
+    code = response._status_code
+    if code < 200 or code == 204 or code == 304:
+        return None
+    return _headers_as_sent(response)
+
+
+def _serve_in_worker(
+    app: Erlen, context: Context
+) -> tuple[Response, Exception | None, list[tuple[bytes, bytes]] | None, bool]:
+    """A request's sync steps, in the worker thread: dispatch, then teardown.
+
+    A buffered response ends its request here: its headers are encoded first
+    (an error there meets the app's 500 handler inside the request, as on
+    WSGI), then teardown runs, before the body is sent. A streamed one keeps
+    the request until the stream is sent. The last item says whether the
+    request ended.
+    """
+    error: BaseException | None = None
+    ended = False
+    try:
+        response, error = app._serve_sync(context)
+        source: Any = response.response
+        if not (
+            type(source) is list
+            and len(source) == 1
+            and type(source[0]) is bytes
+            and not response._on_close
+        ):
+            return response, error, None, False
+        encoded = _buffered_headers(response)
+        ended = encoded is not None
+        return response, error, encoded, ended
+    except BaseException as exception:
+        error = error or exception
+        ended = True
+        raise
+    finally:
+        if ended:
+            context.depth -= 1
+            if context.depth == 0:
+                app._teardown(context, error)
+
+
+async def _receive_body(context: Context, body: ASGIInput) -> None:
+    """Buffer the body before an async view runs: sync accessors (``get_json``,
+    ``form``) must not block the loop. Stops just past the limit, so the request
+    answers 413 (HTTP/2 may send a body without a length)."""
     request = context.request
     assert request is not None
-    try:
-        try:
-            if not body.complete and request.content_length != 0:
-                # Sync accessors (get_json, form) must not block the loop: buffer
-                # the body first (HTTP/2 may send one without a length), stopping
-                # just past the limit so Request answers 413.
-                limit = request.max_content_length
-                if limit is None or (request.content_length or 0) <= limit:
-                    await body.receive_all(limit)
-            rv = None
-            routing_error = None
-            for hook in app.before_request_funcs.get(None, ()):
-                rv = await _call(hook)
-                if rv is not None:
-                    break
-            if rv is None:
-                if request.routing_exception is not None and not app._overrides_dispatch:
-                    # Handled below without raising it: no traceback, no frame cycle.
-                    routing_error = request.routing_exception
-                else:
-                    rv = await _view_async(app, context)
-        except Exception as exception:
-            rv = await _handle_user_exception_async(app, exception)
-        else:
-            if routing_error is not None:
-                rv = await _handle_user_exception_async(app, routing_error)
-        return await _finalize_async(app, rv), None
-    except Exception as exception:
-        return await _handle_exception_async(app, exception), exception
-
-
-def _view_async(app: Erlen, context: Context) -> Awaitable[Any]:
-    request = context.request
-    assert request is not None
-    if request.routing_exception is not None:
-        app.raise_routing_exception(request)
-    rule = request.url_rule
-    assert rule is not None
-    if rule.provide_automatic_options and request.method == "OPTIONS":
-        return _ready(app.make_default_options_response())
-    view = app.view_functions[rule.endpoint]
-    if _is_async(view):
-        # PERF: the view's own coroutine is awaited by the caller directly.
-        return view(**(request.view_args or {}))  # type: ignore[no-any-return]
-    return run_sync(functools.partial(view, **(request.view_args or {})))
-
-
-async def _ready(value: Any) -> Any:
-    return value
-
-
-async def _handle_user_exception_async(app: Erlen, error: Exception) -> Any:
-    from erlen.exceptions import HTTPException, RequestRedirect
-
-    if isinstance(error, HTTPException) and not app.trap_http_exception(error):
-        if error.code is None or isinstance(error, RequestRedirect):
-            return error
-        handler = app._find_error_handler(error)
-        return error if handler is None else await _call(handler, error)
-    handler = app._find_error_handler(error)
-    if handler is None:
-        raise error
-    return await _call(handler, error)
-
-
-async def _finalize_async(app: Erlen, rv: Any, from_error_handler: bool = False) -> Response:
-    response = app.make_response(rv)
-    try:
-        context = _cv_context.get()
-        for function in context.after_request_functions:
-            # Per-request closures: checked directly, never cached.
-            if asyncio.iscoroutinefunction(function):
-                response = await function(response)
-            else:
-                response = await run_sync(function, response)
-        for function in reversed(app.after_request_funcs.get(None, ())):
-            response = await _call(function, response)
-    except Exception:
-        if not from_error_handler:
-            response.close()  # the view's body (a generator, a file) is released
-            raise
-        app.logger.exception("Request finalizing failed with an error while handling an error")
-    return response
-
-
-async def _handle_exception_async(app: Erlen, error: Exception) -> Response:
-    server_error: Any = app._server_error(error)
-    handler = app._find_error_handler(server_error)
-    if handler is not None:
-        server_error = await _call(handler, server_error)
-    return await _finalize_async(app, server_error, from_error_handler=True)
+    if request.content_length == 0:
+        return
+    limit = request.max_content_length
+    if limit is None or (request.content_length or 0) <= limit:
+        await body.receive_all(limit)
 
 
 # header name -> lower-cased bytes, as ASGI wants them; bounded like _ENVIRON_KEYS.

@@ -94,6 +94,11 @@ class Context:
         self.pending_request = None
 
     @property
+    def has_request(self) -> bool:
+        """Whether this is a request's context (the request made yet or not)."""
+        return self._request is not None or self.pending_request is not None
+
+    @property
     def environ(self) -> dict[str, Any]:
         """The environ of this context's request (the send rules read it lazily)."""
         request = self.request
@@ -307,7 +312,9 @@ class _AsyncContextStream(AsyncIterator[Any]):
             _cv_context.reset(token)
             self._context.depth -= 1
             if self._context.depth == 0:
-                self._context.app._teardown(self._context, error)
+                # Awaited on the loop that drives the body: a sync teardown
+                # call could not run async teardown functions from here.
+                await self._context.app._teardown_async(self._context, error)
 
 
 def stream_with_context(

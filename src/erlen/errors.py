@@ -44,6 +44,10 @@ class EventValueError(ErlenError, ValueError):
     """A Server-Sent Event field or stream option has a value that cannot be sent."""
 
 
+class MimetypeValueError(ErlenError, ValueError):
+    """A mimetype given to content negotiation is not ``type/subtype``."""
+
+
 class ArgumentTypeError(ErlenError, TypeError):
     """An argument has a type erlen cannot use there (bytes where str is needed)."""
 

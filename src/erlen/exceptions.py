@@ -9,9 +9,10 @@ sentences are erlen's own. Each exception is also a WSGI app.
 from __future__ import annotations
 
 import datetime as _datetime
+import sys
 from collections.abc import Iterable
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
 from erlen.errors import HeaderValueError, LocationValueError, describe
 from erlen.http.html import escape_html
@@ -641,10 +642,8 @@ class Aborter:
 
 
 def _is_response(value: object) -> bool:
-    try:
-        from erlen.response import Response
-    except ImportError:  # pragma: no cover - only while the package is incomplete
-        return False
+    from erlen.response import Response
+
     return isinstance(value, Response)
 
 
@@ -658,3 +657,56 @@ def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     unknown code raises ``LookupError``.
     """
     _aborter(status, *args, **kwargs)
+
+
+# -- Werkzeug's exceptions, raised by an app that imports them -----------------
+#
+# erlen never imports Werkzeug. When the app has (it is then in sys.modules),
+# its HTTP exceptions are read as erlen's: a Werkzeug class stands for the
+# erlen class of the same name when handlers are registered and looked up, so
+# a handler for erlen's NotFound, for 404 or for Werkzeug's NotFound catches
+# both. These run only on the error path.
+
+_WERKZEUG_EXCEPTIONS = "werkzeug.exceptions"
+
+
+def _werkzeug_base() -> type[Exception] | None:
+    module = sys.modules.get(_WERKZEUG_EXCEPTIONS)
+    return None if module is None else getattr(module, "HTTPException", None)
+
+
+def is_http_exception(error: object) -> TypeGuard[HTTPException]:
+    """True for an HTTP exception of erlen's, or of Werkzeug's when the app imported it."""
+    # Typed as erlen's: Werkzeug's has the same attributes and methods.
+    if isinstance(error, HTTPException):
+        return True
+    base = _werkzeug_base()
+    return base is not None and isinstance(error, base)
+
+
+def _erlen_counterpart(cls: type) -> type:
+    """erlen's class of the same name for a class of ``werkzeug.exceptions``, else ``cls``."""
+    if cls.__module__ == _WERKZEUG_EXCEPTIONS:
+        found = globals().get(cls.__name__)
+        if isinstance(found, type) and issubclass(found, HTTPException):
+            return found
+    return cls
+
+
+def foreign_handler_key(
+    exception_class: type[BaseException],
+) -> tuple[type[BaseException], int | None]:
+    """``(class, code)`` under which handlers for a class not derived from erlen's
+    HTTPException are registered and found: Werkzeug's classes as erlen's."""
+    base = _werkzeug_base()
+    if base is None or not issubclass(exception_class, base):
+        return exception_class, None
+    return _erlen_counterpart(exception_class), getattr(exception_class, "code", None)
+
+
+def handler_mro(exception_class: type[BaseException]) -> tuple[type, ...]:
+    """The classes whose handlers apply to ``exception_class``, most specific first."""
+    mro = exception_class.__mro__
+    if _WERKZEUG_EXCEPTIONS not in sys.modules:
+        return mro
+    return tuple(_erlen_counterpart(cls) for cls in mro)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from erlen.ctx import _cv_context, current_app_or_none
-from erlen.exceptions import abort
+from erlen.ctx import _cv_context, current_app_or_none, current_context
+from erlen.exceptions import abort as _abort
 from erlen.http.html import escape_html
 
 if TYPE_CHECKING:
@@ -33,8 +33,22 @@ def _encode_location(location: str) -> str:
     )
 
 
+def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+    """Raise the HTTPException for ``code`` (through the app's ``aborter`` inside an app).
+
+    Extra arguments go to the exception (``abort(404, 'No such user')``); a
+    Response is raised wrapped; an unknown code raises ``LookupError``.
+    """
+    app = current_app_or_none()
+    if app is not None:
+        app.aborter(code, *args, **kwargs)
+    _abort(code, *args, **kwargs)
+
+
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response that redirects the client to ``location`` (301, 302, 303, 307 or 308).
+
+    Inside an app (and without ``Response``) this is ``app.redirect(location, code)``.
 
     The body is a short HTML page with the escaped target, as Flask sends it.
     Backslashes and control characters in ``location`` are percent-encoded so
@@ -43,11 +57,14 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     if Response is None:
         app = current_app_or_none()
         if app is not None:
-            Response = app.response_class
-        else:
-            from erlen.response import Response as DefaultResponse
+            return app.redirect(location, code)
+        from erlen.response import Response as DefaultResponse
 
-            Response = DefaultResponse
+        Response = DefaultResponse
+    return _redirect(location, code, Response)
+
+
+def _redirect(location: str, code: int, Response: type[Response]) -> Response:
     if not isinstance(location, str):
         from erlen.errors import ArgumentTypeError, describe
 
@@ -72,8 +89,6 @@ def url_for(
     Inside a request the URL is relative unless ``_external`` or ``_scheme`` is
     given; outside one it is external and needs the ``SERVER_NAME`` config.
     """
-    from erlen.ctx import current_context
-
     app = current_context().app
     return build_url(app, endpoint, _anchor, _method, _scheme, _external, values)
 

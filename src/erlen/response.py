@@ -25,6 +25,7 @@ from erlen.errors import (
     HeaderValueError,
     describe,
 )
+from erlen.http.body import as_body_item
 from erlen.http.headers import Headers, validate_header_name, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
@@ -153,28 +154,13 @@ def _as_body_bytes(value: object) -> bytes:
     raise ArgumentTypeError(f"response data must be str or bytes, got {describe(value)}")
 
 
-def _as_body_item(item: object) -> bytes:
-    if type(item) is bytes:
-        return item
-    if isinstance(item, str):
-        return item.encode()
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
-    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
+_as_body_item = as_body_item  # the name the ASGI adapter imports
 
 
 def _iter_encoded(iterable: Iterable[Any]) -> Iterator[bytes]:
     for item in iterable:
-        if type(item) is bytes:
-            yield item
-        elif isinstance(item, str):
-            yield item.encode()
-        elif isinstance(item, (bytes, bytearray, memoryview)):
-            yield bytes(item)
-        else:
-            raise ArgumentTypeError(
-                f"response body items must be str or bytes, got {describe(item)}"
-            )
+        # PERF: bytes items (the common case) skip the call.
+        yield item if type(item) is bytes else _as_body_item(item)
 
 
 class _CallbackDict(dict[str, str]):
@@ -207,6 +193,11 @@ class _CallbackDict(dict[str, str]):
         super().update(*args, **kwargs)
         self.on_update(self)
 
+    def __ior__(self, other: Any) -> _CallbackDict:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self.on_update(self)
+        return self
+
     def setdefault(self, key: str, default: str = "") -> str:
         added = key not in self
         value = super().setdefault(key, default)
@@ -220,25 +211,6 @@ class _CallbackDict(dict[str, str]):
         if present:
             self.on_update(self)
         return value
-
-
-def _header_property(name: str, doc: str) -> property:
-    """A str-valued header as a property; assigning ``None`` or ``del`` removes it."""
-
-    def fget(self: Response) -> str | None:
-        value: str | None = self.headers.get(name)
-        return value
-
-    def fset(self: Response, value: str | None) -> None:
-        if value is None:
-            self.headers.pop(name, None)
-        else:
-            self.headers[name] = value
-
-    def fdel(self: Response) -> None:
-        self.headers.pop(name, None)
-
-    return property(fget, fset, fdel, doc=doc)
 
 
 class Response(ResponseHeaderProperties, ResponseConditional):
@@ -760,14 +732,6 @@ class Response(ResponseHeaderProperties, ResponseConditional):
     @location.deleter
     def location(self) -> None:
         self.headers.pop("Location", None)
-
-    content_location = _header_property("Content-Location", "The Content-Location header.")
-    content_encoding = _header_property("Content-Encoding", "The Content-Encoding header.")
-    content_md5 = _header_property("Content-MD5", "The Content-MD5 header.")
-    accept_ranges = _header_property("Accept-Ranges", "The Accept-Ranges header.")
-    access_control_allow_origin = _header_property(
-        "Access-Control-Allow-Origin", "The Access-Control-Allow-Origin header."
-    )
 
     @property
     def is_json(self) -> bool:

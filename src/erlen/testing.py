@@ -44,6 +44,7 @@ from erlen.errors import (
     RequestArgumentError,
     describe,
 )
+from erlen.http.headers import is_token
 from erlen.http.status import parse_status
 
 if TYPE_CHECKING:
@@ -82,7 +83,6 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
 _BODY_KEEPING_REDIRECTS = frozenset({307, 308})
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 # Mimetypes that get "; charset=utf-8" when passed as ``mimetype=``.
 _CHARSET_MIMETYPES = frozenset(
@@ -178,7 +178,7 @@ def _content_type_for(mimetype: str) -> str:
 
 
 def _check_header(name: str, value: str) -> None:
-    if not _TOKEN.fullmatch(name):
+    if not is_token(name):
         raise HeaderValueError(f"header name {describe(name)} is not an HTTP token")
     if _UNSAFE.search(value):
         raise HeaderValueError(f"header {name!r} value {describe(value)} holds CR, LF or NUL")

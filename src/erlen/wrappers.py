@@ -18,6 +18,7 @@ from erlen.ctx import current_app_or_none
 from erlen.http.datastructures import (
     CombinedMultiDict,
     FileStorage,
+    ImmutableList,
     ImmutableMultiDict,
     MultiDict,
     bad_request_key_error,
@@ -26,6 +27,11 @@ from erlen.http.query import QUOTE_ERRORS, parse_query
 from erlen.http.urls import decode_host
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from erlen.http.accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
+    from erlen.http.conditional import ETags, IfRange, Range
+    from erlen.http.header_types import Authorization, HeaderSet, RequestCacheControl
     from erlen.http.headers import Headers
 
 __all__ = ["EnvironHeaders", "Request", "UserAgent"]
@@ -438,7 +444,14 @@ class Request:
 
     # The lazily computed values: class-level defaults until computed (then
     # instance attributes), and the types of the slots.
+    _accept_charsets: CharsetAccept = _UNSET
+    _accept_encodings: Accept = _UNSET
+    _accept_languages: LanguageAccept = _UNSET
+    _accept_mimetypes: MIMEAccept = _UNSET
+    _access_route: list[str] = _UNSET
     _args: MultiDict[str, str] = _UNSET
+    _authorization: Authorization | None = _UNSET
+    _cache_control: RequestCacheControl = _UNSET
     _base_url: str = _UNSET
     _cached_data: bytes = _UNSET
     _cached_json: tuple[Any, Any] = _UNSET
@@ -453,6 +466,11 @@ class Request:
     _headers: EnvironHeaders = _UNSET
     _host: str = _UNSET
     _host_url: str = _UNSET
+    _if_match: ETags = _UNSET
+    _if_modified_since: datetime | None = _UNSET
+    _if_none_match: ETags = _UNSET
+    _if_range: IfRange = _UNSET
+    _if_unmodified_since: datetime | None = _UNSET
     _json_module: Any = _UNSET
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
@@ -460,7 +478,9 @@ class Request:
     _method: str
     _mimetype: tuple[str, dict[str, str]] = _UNSET
     _path: str
+    _pragma: HeaderSet = _UNSET
     _query_string: bytes = _UNSET
+    _range: Range | None = _UNSET
     _root_path: str = _UNSET
     _root_url: str = _UNSET
     _stream: IO[bytes] = _UNSET
@@ -475,6 +495,8 @@ class Request:
     #: The class of ``args``, ``form``, ``files`` and ``cookies``.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
     dict_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
+    #: The class of ``access_route``.
+    list_storage_class: type[list[Any]] = ImmutableList
     user_agent_class: type[UserAgent] = UserAgent
 
     def __init__(
@@ -806,6 +828,205 @@ class Request:
         self._user_agent = value = self.user_agent_class(self.environ.get("HTTP_USER_AGENT", ""))
         return value
 
+    # -- negotiation, conditions, credentials (parsed on first read) -------------
+
+    @property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The Accept header: the media types the client takes, best first."""
+        if self._accept_mimetypes is not _UNSET:
+            return self._accept_mimetypes
+        from erlen.http.accept import MIMEAccept, parse_accept_header
+
+        self._accept_mimetypes = value = parse_accept_header(
+            self.environ.get("HTTP_ACCEPT"), MIMEAccept
+        )
+        return value
+
+    @property
+    def accept_charsets(self) -> CharsetAccept:
+        """The Accept-Charset header."""
+        if self._accept_charsets is not _UNSET:
+            return self._accept_charsets
+        from erlen.http.accept import CharsetAccept, parse_accept_header
+
+        self._accept_charsets = value = parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
+        )
+        return value
+
+    @property
+    def accept_encodings(self) -> Accept:
+        """The Accept-Encoding header (``gzip``, ``br``, ...)."""
+        if self._accept_encodings is not _UNSET:
+            return self._accept_encodings
+        from erlen.http.accept import parse_accept_header
+
+        self._accept_encodings = value = parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_ENCODING")
+        )
+        return value
+
+    @property
+    def accept_languages(self) -> LanguageAccept:
+        """The Accept-Language header."""
+        if self._accept_languages is not _UNSET:
+            return self._accept_languages
+        from erlen.http.accept import LanguageAccept, parse_accept_header
+
+        self._accept_languages = value = parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
+        )
+        return value
+
+    @property
+    def authorization(self) -> Authorization | None:
+        """The Authorization header parsed (Basic gives username and password,
+        Bearer a token); None when absent or malformed."""
+        if self._authorization is not _UNSET:
+            return self._authorization
+        from erlen.http.header_types import Authorization
+
+        self._authorization = value = Authorization.from_header(
+            self.environ.get("HTTP_AUTHORIZATION")
+        )
+        return value
+
+    @property
+    def cache_control(self) -> RequestCacheControl:
+        """The Cache-Control header, read-only."""
+        if self._cache_control is not _UNSET:
+            return self._cache_control
+        from erlen.http.header_types import RequestCacheControl, parse_cache_control_header
+
+        self._cache_control = value = parse_cache_control_header(
+            self.environ.get("HTTP_CACHE_CONTROL"), None, RequestCacheControl
+        )
+        return value
+
+    @property
+    def pragma(self) -> HeaderSet:
+        """The Pragma header as a set (``'no-cache' in request.pragma``)."""
+        if self._pragma is not _UNSET:
+            return self._pragma
+        from erlen.http.header_types import parse_set_header
+
+        self._pragma = value = parse_set_header(self.environ.get("HTTP_PRAGMA", ""))
+        return value
+
+    @property
+    def if_match(self) -> ETags:
+        """The entity tags of If-Match."""
+        if self._if_match is not _UNSET:
+            return self._if_match
+        from erlen.http.conditional import parse_etags
+
+        self._if_match = value = parse_etags(self.environ.get("HTTP_IF_MATCH"))
+        return value
+
+    @property
+    def if_none_match(self) -> ETags:
+        """The entity tags of If-None-Match."""
+        if self._if_none_match is not _UNSET:
+            return self._if_none_match
+        from erlen.http.conditional import parse_etags
+
+        self._if_none_match = value = parse_etags(self.environ.get("HTTP_IF_NONE_MATCH"))
+        return value
+
+    @property
+    def if_modified_since(self) -> datetime | None:
+        """If-Modified-Since as an aware UTC datetime, None if absent or invalid."""
+        if self._if_modified_since is not _UNSET:
+            return self._if_modified_since
+        self._if_modified_since = value = _header_date(self.environ, "HTTP_IF_MODIFIED_SINCE")
+        return value
+
+    @property
+    def if_unmodified_since(self) -> datetime | None:
+        """If-Unmodified-Since as an aware UTC datetime, None if absent or invalid."""
+        if self._if_unmodified_since is not _UNSET:
+            return self._if_unmodified_since
+        self._if_unmodified_since = value = _header_date(self.environ, "HTTP_IF_UNMODIFIED_SINCE")
+        return value
+
+    @property
+    def if_range(self) -> IfRange:
+        """The If-Range header: an entity tag or a date (both None when absent)."""
+        if self._if_range is not _UNSET:
+            return self._if_range
+        from erlen.http.conditional import parse_if_range_header
+
+        self._if_range = value = parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
+        return value
+
+    @property
+    def range(self) -> Range | None:
+        """The Range header parsed, None when absent or malformed."""
+        if self._range is not _UNSET:
+            return self._range
+        from erlen.http.conditional import parse_range_header
+
+        self._range = value = parse_range_header(self.environ.get("HTTP_RANGE"))
+        return value
+
+    @property
+    def date(self) -> datetime | None:
+        """The Date header as an aware UTC datetime, None if absent or invalid."""
+        return _header_date(self.environ, "HTTP_DATE")
+
+    @property
+    def max_forwards(self) -> int | None:
+        """The Max-Forwards header as an int, None if absent or not a number."""
+        try:
+            return int(self.environ["HTTP_MAX_FORWARDS"])
+        except (KeyError, ValueError):
+            return None
+
+    @property
+    def access_route(self) -> list[str]:
+        """The client's address, then each proxy's: X-Forwarded-For, else ``remote_addr``."""
+        if self._access_route is not _UNSET:
+            return self._access_route
+        environ = self.environ
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        if forwarded is not None:
+            from erlen.http.header_types import parse_list_header
+
+            value = self.list_storage_class(parse_list_header(forwarded))
+        elif environ.get("REMOTE_ADDR") is not None:
+            value = self.list_storage_class([environ["REMOTE_ADDR"]])
+        else:
+            value = self.list_storage_class()
+        self._access_route = value
+        return value
+
+    @property
+    def access_control_request_headers(self) -> HeaderSet | None:
+        """The headers a CORS preflight asks to send (Access-Control-Request-Headers)."""
+        header = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        if header is None:
+            return None
+        from erlen.http.header_types import parse_set_header
+
+        return parse_set_header(header)
+
+    @property
+    def access_control_request_method(self) -> str | None:
+        """The method a CORS preflight asks to use (Access-Control-Request-Method)."""
+        return self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+
+    @classmethod
+    def from_values(cls, *args: Any, **kwargs: Any) -> Request:
+        """A request built from test-client style arguments (path, method, data, headers...)."""
+        # Imported here: the test tools sit above the request in the layers.
+        from erlen.testing import EnvironBuilder
+
+        builder = EnvironBuilder(*args, **kwargs)
+        try:
+            return cls(builder.get_environ())
+        finally:
+            builder.close()
+
     def _content_type_parts(self) -> tuple[str, dict[str, str]]:
         if self._mimetype is not _UNSET:
             return self._mimetype
@@ -1084,6 +1305,33 @@ class Request:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _header_date(environ: dict[str, Any], key: str) -> datetime | None:
+    value = environ.get(key)
+    if value is None:
+        return None
+    from erlen.http.dates import parse_http_date
+
+    return parse_http_date(value)
+
+
+def refuse_untrusted_host(request: Request, trusted_hosts: list[str] | None) -> bool:
+    """Apply ``TRUSTED_HOSTS``: True (the request's routing error is then a 400
+    SecurityError) when its host is not one of ``trusted_hosts``."""
+    if trusted_hosts is not None:
+        request.trusted_hosts = trusted_hosts
+    try:
+        request.host  # noqa: B018 -- computing it applies the check
+    except Exception as error:
+        from erlen.exceptions import SecurityError
+
+        if not isinstance(error, SecurityError):
+            raise
+        request.url_rule = request.view_args = None
+        request.routing_exception = error
+        return True
+    return False
 
 
 def _host_is_trusted(host: str, trusted: list[str]) -> bool:

@@ -18,13 +18,14 @@ close callbacks run.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
-from erlen.errors import ArgumentTypeError, describe
+from erlen.errors import ArgumentTypeError
+from erlen.http.body import as_body_item, has_no_body
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
+from erlen.syncasync import thread_event_loop
 
 if TYPE_CHECKING:
     from erlen.http.headers import Headers
@@ -61,10 +62,6 @@ _DROPPED_ON_304 = frozenset(
 )
 # Header names whose values the send step looks at.
 _WATCHED = {"location": 0, "content-location": 1, "content-length": 2}
-
-
-def _has_no_body(status: int) -> bool:
-    return 100 <= status < 200 or status == 204 or status == 304
 
 
 def request_url(environ: WSGIEnvironment) -> str:
@@ -228,14 +225,6 @@ def _close_quietly(closable: ClosingIterator | ResponseBody | AsyncResponseBody)
         pass
 
 
-def _encode(item: object) -> bytes:
-    if isinstance(item, str):
-        return item.encode()
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
-    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
-
-
 class ResponseBody:
     """The iterable a response hands to the server: encodes items, closes the response once."""
 
@@ -267,7 +256,7 @@ class ResponseBody:
                 elif type(item) is str:
                     yield item.encode()
                 else:
-                    yield _encode(item)
+                    yield as_body_item(item)
         except GeneratorExit:
             # The iterator itself was closed (some servers close what iter()
             # returned) or dropped unfinished: the response is closed too.
@@ -288,35 +277,6 @@ class ResponseBody:
         # it breaks that cycle so both are freed by reference counting.
         self._chunks = None
         self._response.close()
-
-
-_thread_state = threading.local()
-
-
-def thread_event_loop() -> asyncio.AbstractEventLoop:
-    """This thread's event loop for running async code from sync (WSGI) code.
-
-    One loop per thread, made on first use and reused afterwards, so an async
-    body streamed over several ``next()`` calls stays on one loop. Raises
-    :class:`~erlen.response.AsyncBodyError` when a loop is already running in
-    this thread: blocking on it there would deadlock.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        from erlen.errors import AsyncBodyError
-
-        raise AsyncBodyError(
-            "cannot run async code synchronously inside a running event loop (an async"
-            " response body consumed through WSGI from async code); serve the app"
-            " through ASGI instead"
-        )
-    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _thread_state.loop = asyncio.new_event_loop()
-    return loop
 
 
 _END: Any = object()
@@ -370,7 +330,7 @@ class AsyncResponseBody:
         if type(item) is bytes:
             return item
         try:
-            return _encode(item)
+            return as_body_item(item)
         except ArgumentTypeError:
             _close_quietly(self)
             raise
@@ -411,12 +371,10 @@ def app_iter(response: Response, environ: WSGIEnvironment) -> Iterable[bytes]:
     body: Any = response.response
     # PERF: the usual list body skips the attribute lookup.
     if type(body) is not list and hasattr(body, "__aiter__"):
-        send_body = not (
-            environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code)
-        )
+        send_body = not (has_no_body(response._status_code, environ.get("REQUEST_METHOD")))
         return AsyncResponseBody(response, body, send_body)
     needs_close = bool(response._on_close) or hasattr(body, "close")
-    if environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code):
+    if has_no_body(response._status_code, environ.get("REQUEST_METHOD")):
         # The body is not sent, but a generator body is still closed.
         return ResponseBody(response, ()) if needs_close else ()
     if response.direct_passthrough and getattr(body, "is_whole_file", False):
@@ -446,6 +404,7 @@ def respond(
         and len(source) == 1
         and type(source[0]) is bytes
         and not response._on_close
+        # PERF: has_no_body(), inlined on the hot path.
         and response._status_code >= 200
         and response._status_code not in (204, 304)
         and environ.get("REQUEST_METHOD") != "HEAD"

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CombinedMultiDict",
     "FileStorage",
+    "ImmutableList",
     "ImmutableMultiDict",
     "MultiDict",
     "bad_request_key_error",
@@ -38,43 +39,13 @@ MultiSource = Union[
     Iterable[tuple[K, V]],
 ]
 
-_key_error_class: type[KeyError] | None = None
-
 
 def bad_request_key_error(key: object) -> KeyError:
-    """A ``KeyError`` for ``key`` that is also a 400 Bad Request when one is available."""
-    global _key_error_class
-    cls = _key_error_class
-    if cls is None:
-        cls = _key_error_class = _make_key_error_class()
-    return cls(key)
+    """A ``KeyError`` for ``key`` that is also a 400 Bad Request."""
+    # Imported here: erlen.exceptions builds on this package, not the reverse.
+    from erlen.exceptions import BadRequestKeyError
 
-
-def _make_key_error_class() -> type[KeyError]:
-    # erlen.exceptions is written alongside this module: use its class if it
-    # has one, else combine its BadRequest with KeyError, else a plain KeyError.
-    try:
-        from erlen import exceptions
-    except ImportError:
-        return KeyError
-    found = getattr(exceptions, "BadRequestKeyError", None)
-    if isinstance(found, type) and issubclass(found, KeyError):
-        return found
-    bad_request = getattr(exceptions, "BadRequest", None)
-    if not isinstance(bad_request, type):
-        return KeyError
-
-    class BadRequestKeyError(bad_request, KeyError):  # type: ignore[misc,valid-type]
-        """A missing key in request data: a ``KeyError`` and a 400 Bad Request."""
-
-        def __init__(self, key: object = None) -> None:
-            super().__init__()
-            if key is None:
-                KeyError.__init__(self)
-            else:
-                KeyError.__init__(self, key)
-
-    return BadRequestKeyError
+    return BadRequestKeyError(key)
 
 
 def iter_multi_items(mapping: Any) -> Iterator[tuple[Any, Any]]:
@@ -333,6 +304,25 @@ class MultiDict(dict[K, list[V]]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self.items(multi=True))!r})"
+
+
+class ImmutableList(list[V]):
+    """A list that refuses changes (``request.access_route``, the Accept lists)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = reverse = sort = clear = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return type(self), (list(self),)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list.__repr__(self)})"
 
 
 class ImmutableMultiDict(MultiDict[K, V]):

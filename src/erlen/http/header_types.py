@@ -13,6 +13,8 @@ the structure and the response headers as they were.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
 from datetime import timedelta
@@ -26,9 +28,11 @@ from erlen.http.mime import quote_header_value, unquote_header_value
 __all__ = [
     "COEP",
     "COOP",
+    "Authorization",
     "ContentRange",
     "ContentSecurityPolicy",
     "HeaderSet",
+    "RequestCacheControl",
     "ResponseCacheControl",
     "WWWAuthenticate",
     "dump_age",
@@ -417,6 +421,7 @@ class _LiveDict(dict[str, V]):
 _FLAG = "flag"  # bool: present or not
 _SECONDS = "seconds"  # int delta-seconds
 _FIELDS = "fields"  # True when bare, else the quoted field-name list as text
+_SECONDS_OR_TRUE = "seconds or true"  # True when bare, else int delta-seconds
 
 
 def _directive_property(directive: str, kind: str) -> property:
@@ -427,8 +432,8 @@ def _directive_property(directive: str, kind: str) -> property:
         if value is _missing:
             return None
         if value is None:
-            return True if kind is _FIELDS else None
-        if kind is _SECONDS:
+            return True if kind is _FIELDS or kind is _SECONDS_OR_TRUE else None
+        if kind is _SECONDS or kind is _SECONDS_OR_TRUE:
             try:
                 return int(value)
             except (ValueError, TypeError):
@@ -446,7 +451,7 @@ def _directive_property(directive: str, kind: str) -> property:
         elif value is True:
             self[directive] = None
         else:
-            if kind is _SECONDS:
+            if kind is _SECONDS or kind is _SECONDS_OR_TRUE:
                 try:
                     value = int(value)
                 except (ValueError, TypeError):
@@ -524,11 +529,87 @@ for _attribute, _directive, _kind in _RESPONSE_DIRECTIVES:
 del _attribute, _directive, _kind
 
 
+class RequestCacheControl(dict[str, str | None]):
+    """The Cache-Control directives a request sent, read-only, as a dict and as attributes.
+
+    ``no_cache``, ``no_store``, ``no_transform`` and ``only_if_cached`` are
+    True or False; ``max_age``, ``min_fresh`` and ``stale_if_error`` are
+    seconds or None; ``max_stale`` is seconds, True when bare, or None.
+    ``provided`` is False only when made from None (parsing always provides).
+    """
+
+    __slots__ = ("provided",)
+
+    no_cache: bool
+    no_store: bool
+    no_transform: bool
+    only_if_cached: bool
+    max_age: int | None
+    min_fresh: int | None
+    stale_if_error: int | None
+    max_stale: int | bool | None
+
+    def __init__(
+        self,
+        values: Mapping[str, str | None] | Iterable[tuple[str, str | None]] | None = (),
+        on_update: Callable[[Any], None] | None = None,
+    ) -> None:
+        # on_update is accepted for Werkzeug's signature; nothing here changes.
+        super().__init__(values or ())
+        self.provided = values is not None
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+    __setitem__ = __delitem__ = __ior__ = _immutable
+    clear = pop = popitem = setdefault = update = _immutable
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def to_header(self) -> str:
+        """The Cache-Control header value."""
+        return dump_header(self)
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        pairs = " ".join(f"{key}={value!r}" for key, value in sorted(self.items()))
+        return f"<{type(self).__name__} {pairs}>"
+
+
+def _read_only_directive(directive: str, kind: str) -> property:
+    reader = _directive_property(directive, kind).fget
+
+    def refuse(self: RequestCacheControl, *value: Any) -> None:
+        self._immutable()
+
+    return property(reader, refuse, refuse, doc=reader.__doc__ if reader else None)
+
+
+_REQUEST_DIRECTIVES: tuple[tuple[str, str, str], ...] = (
+    ("no_cache", "no-cache", _FLAG),
+    ("no_store", "no-store", _FLAG),
+    ("no_transform", "no-transform", _FLAG),
+    ("only_if_cached", "only-if-cached", _FLAG),
+    ("max_age", "max-age", _SECONDS),
+    ("min_fresh", "min-fresh", _SECONDS),
+    ("stale_if_error", "stale-if-error", _SECONDS),
+    ("max_stale", "max-stale", _SECONDS_OR_TRUE),
+)
+for _attribute, _directive, _kind in _REQUEST_DIRECTIVES:
+    setattr(RequestCacheControl, _attribute, _read_only_directive(_directive, _kind))
+del _attribute, _directive, _kind
+
+CC = TypeVar("CC", ResponseCacheControl, RequestCacheControl)
+
+
 def parse_cache_control_header(
     value: str | None,
-    on_update: Callable[[ResponseCacheControl], None] | None = None,
-    cls: type[ResponseCacheControl] = ResponseCacheControl,
-) -> ResponseCacheControl:
+    on_update: Callable[[Any], None] | None = None,
+    cls: type[CC] = ResponseCacheControl,  # type: ignore[assignment]
+) -> CC:
     """Parse a Cache-Control value (``max-age=60, public``) into ``cls``."""
     if not value:
         return cls((), on_update)
@@ -988,6 +1069,92 @@ class WWWAuthenticate:
             ]
             return f"Digest {', '.join(parts)}"
         return f"{scheme} {dump_header(self._parameters)}"
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_header()}>"
+
+
+# -- Authorization -------------------------------------------------------------------
+
+
+class Authorization:
+    """The Authorization header a request sent: a scheme with parameters or a token.
+
+    ``Basic`` credentials are decoded into the ``username`` and ``password``
+    parameters; ``Bearer abc`` has ``token == 'abc'``. ``auth["key"]``,
+    ``auth.key`` and ``auth.get("key")`` read :attr:`parameters`.
+    """
+
+    def __init__(
+        self,
+        auth_type: str,
+        data: dict[str, str | None] | None = None,
+        token: str | None = None,
+    ) -> None:
+        #: The scheme: ``basic``, ``digest``, ``bearer``.
+        self.type = auth_type
+        #: The parameters (empty when the scheme sent a token).
+        self.parameters: dict[str, str | None] = {} if data is None else data
+        #: The token68 of schemes that send one (``Bearer``), else None.
+        self.token = token
+
+    def __getattr__(self, name: str) -> str | None:
+        if name[:2] == "__" or name == "parameters":
+            raise AttributeError(name)
+        return self.parameters.get(name)
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.parameters.get(name)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """The parameter ``key``, or ``default``."""
+        return self.parameters.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.parameters
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Authorization):
+            return NotImplemented
+        return (
+            self.type == other.type
+            and self.token == other.token
+            and self.parameters == other.parameters
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def from_header(cls, value: str | None) -> Authorization | None:
+        """Parse an Authorization value; None if empty or Basic credentials are malformed."""
+        if not value:
+            return None
+        scheme, _, rest = value.partition(" ")
+        scheme = scheme.lower()
+        rest = rest.strip(" \t")
+        if scheme == "basic":
+            try:
+                decoded = base64.b64decode(rest, validate=True).decode()
+            except (binascii.Error, UnicodeError):
+                return None
+            username, _, password = decoded.partition(":")
+            return cls(scheme, {"username": username, "password": password})
+        # An '=' that is not trailing padding means parameters, not a token68.
+        if "=" in rest.rstrip("="):
+            return cls(scheme, parse_dict_header(rest), None)
+        return cls(scheme, None, rest)
+
+    def to_header(self) -> str:
+        """The header value."""
+        if self.type == "basic":
+            credentials = f"{self.username}:{self.password}".encode()
+            return f"Basic {base64.b64encode(credentials).decode('ascii')}"
+        if self.token is not None:
+            return f"{self.type.title()} {self.token}"
+        return f"{self.type.title()} {dump_header(self.parameters)}"
 
     def __str__(self) -> str:
         return self.to_header()

@@ -33,7 +33,8 @@ HeadersInput = Union[
 ]
 
 # RFC 9110 section 5.6.2: token = 1*tchar
-_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+#: Whether a string is an HTTP token (RFC 9110 5.6.2): header names, cookie names.
+is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
@@ -68,7 +69,7 @@ def validate_header_name(name: object) -> str:
         )
     # A str subclass could override comparisons; keep only the plain text.
     name = str.__str__(name)
-    if _is_token(name) is None:
+    if is_token(name) is None:
         raise HeaderValueError(
             f"header name {describe(name)} is not a valid token"
             " (letters, digits and !#$%&'*+-.^_`|~ only, not empty)"
@@ -170,7 +171,7 @@ def dump_options(value: object, options: Mapping[str, object]) -> str:
     if value is not None:
         segments.append(value if isinstance(value, str) else _option_text(value))
     for key, option in options.items():
-        if not isinstance(key, str) or _is_token(key) is None:
+        if not isinstance(key, str) or is_token(key) is None:
             raise HeaderValueError(f"header option name {describe(key)} is not a valid token")
         if option is None:
             continue

@@ -1,0 +1,131 @@
+"""Sync code and async code calling each other, on either protocol.
+
+A worker pool runs blocking callables for an event loop (:func:`run_sync`), and
+sync code runs coroutines (:func:`run_coroutine_sync`): on the event loop that
+handed the thread its work when there is one (ASGI), else on a loop the thread
+keeps for itself (WSGI). Knows nothing of the app or a protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from erlen.errors import AsyncBodyError
+
+T = TypeVar("T")
+
+#: Threads for sync views, hooks and bodies called from an event loop (Starlette uses 40).
+SYNC_THREADS = 40
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+# Per thread: ``loop`` (a worker's: the event loop that handed it sync work)
+# and ``own_loop`` (a loop this thread runs async code on by itself).
+_thread_state = threading.local()
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="erlen-sync")
+    return _executor
+
+
+def _in_worker(loop: asyncio.AbstractEventLoop, function: Callable[..., T], *args: Any) -> T:
+    _thread_state.loop = loop
+    try:
+        return function(*args)
+    finally:
+        _thread_state.loop = None
+
+
+async def run_sync(function: Callable[..., T], *args: Any) -> T:
+    """Run a blocking callable in the worker pool, inside a copy of the current context.
+
+    ``async def`` functions the callable reaches through :meth:`Pipeline.ensure_sync`
+    run on this event loop meanwhile, not on a loop of the worker's own.
+    """
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    return await loop.run_in_executor(
+        _get_executor(), functools.partial(context.run, _in_worker, loop, function, *args)
+    )
+
+
+def thread_event_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for running async code from sync (WSGI) code.
+
+    One loop per thread, made on first use and reused afterwards, so an async
+    body streamed over several ``next()`` calls stays on one loop. Raises
+    :class:`~erlen.errors.AsyncBodyError` when a loop is already running in
+    this thread: blocking on it there would deadlock.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise AsyncBodyError(
+            "cannot run async code synchronously inside a running event loop (an async"
+            " response body consumed through WSGI from async code); serve the app"
+            " through ASGI instead"
+        )
+    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "own_loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread_state.own_loop = asyncio.new_event_loop()
+    return loop
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def run_coroutine_sync(awaitable: Awaitable[T]) -> T:
+    """Run an awaitable to completion from sync code, keeping the current context.
+
+    In a worker thread of an ASGI request it runs on the server's event loop
+    (the loop that handed the thread its work); elsewhere (WSGI) on this
+    thread's own loop. Either way the task copies the caller's contextvars,
+    so ``request`` and ``g`` work inside ``async def`` views.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError(
+            "An async view, hook or handler was called from sync code running inside an"
+            " event loop. Serve the app through ASGI (app is an ASGI app too) instead."
+        )
+    server_loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
+    if server_loop is not None and not server_loop.is_closed():
+        return asyncio.run_coroutine_threadsafe(_await(awaitable), server_loop).result()
+    return thread_event_loop().run_until_complete(_await(awaitable))
+
+
+_coroutine_flags: dict[Callable[..., Any], bool] = {}
+
+
+def is_async(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` is an ``async def`` function (cached per function)."""
+    flag = _coroutine_flags.get(function)
+    if flag is None:
+        flag = inspect.iscoroutinefunction(function)
+        if len(_coroutine_flags) < 4096:
+            _coroutine_flags[function] = flag
+    return flag
+
+
+async def call_on_loop(function: Callable[..., Any], *args: Any) -> Any:
+    """Call a hook or handler from async code: awaited if async, called directly if not."""
+    if is_async(function):
+        return await function(*args)
+    return function(*args)
