@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen import asgi as _asgi
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context, current_app
+from erlen.ctx import Context, _cv_context, current_app, g
 from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
 from erlen.exceptions import Aborter, HTTPException, NotFound, RequestRedirect
 from erlen.json import DefaultJSONProvider, JSONProvider
@@ -625,8 +625,6 @@ class Erlen(Pipeline):
 
     def make_shell_context(self) -> dict[str, Any]:
         """The names ``erlen shell`` starts with: ``app``, ``g`` and the processors' values."""
-        from erlen.ctx import g
-
         namespace: dict[str, Any] = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             namespace.update(processor())
