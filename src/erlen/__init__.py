@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncBodyError": "erlen.errors",
     "EventValueError": "erlen.errors",
     "RequestArgumentError": "erlen.errors",
+    "SettingValueError": "erlen.errors",
     "ServerSentEvent": "erlen.sse",
     "send_file": "erlen.files",
     "send_from_directory": "erlen.files",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
         JSONValueError as JSONValueError,
         LocationValueError as LocationValueError,
         RequestArgumentError as RequestArgumentError,
+        SettingValueError as SettingValueError,
         StatusCodeError as StatusCodeError,
     )
     from erlen.exceptions import HTTPException as HTTPException

@@ -22,6 +22,7 @@ from erlen.config import Config
 from erlen.ctx import Context, _cv_context, current_app, g
 from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
 from erlen.exceptions import Aborter, HTTPException, NotFound, RequestRedirect
+from erlen.http.forwarded import apply_proxy_fix
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
 from erlen.routing import Map, Rule
@@ -81,6 +82,7 @@ class Erlen(Pipeline):
         "SECRET_KEY": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "TRUSTED_HOSTS": None,
+        "PROXY_FIX": None,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
         "PREFERRED_URL_SCHEME": "http",
@@ -366,6 +368,9 @@ class Erlen(Pipeline):
         return client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def _make_context(self, environ: dict[str, Any]) -> Context:
+        proxy_fix = (self._plan or self._make_plan()).proxy_fix
+        if proxy_fix is not None:
+            apply_proxy_fix(environ, proxy_fix)
         # ``request.json_module`` is left to its default, ``erlen.json``, whose
         # functions use this app's provider (``app.json``) inside the request.
         has_path = bool(environ.get("PATH_INFO"))

@@ -35,6 +35,7 @@ from erlen.exceptions import (
     handler_mro,
     is_http_exception,
 )
+from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
 from erlen.syncasync import _coroutine_flags, call_on_loop, is_async, run_coroutine_sync, run_sync
@@ -97,17 +98,25 @@ class DispatchPlan:
     replaced, so only the sync methods run (on ASGI in one worker thread).
     ``teardown``: a teardown function is registered. ``wsgi_middleware``:
     ``app.wsgi_app`` was replaced, so ASGI requests go through it too.
+    ``proxy_fix``: the ``PROXY_FIX`` counts of trusted proxies, or None.
     """
 
-    __slots__ = ("flat", "overrides", "teardown", "wsgi_middleware")
+    __slots__ = ("flat", "overrides", "proxy_fix", "teardown", "wsgi_middleware")
 
     def __init__(
-        self, *, flat: bool, overrides: bool, teardown: bool, wsgi_middleware: bool
+        self,
+        *,
+        flat: bool,
+        overrides: bool,
+        teardown: bool,
+        wsgi_middleware: bool,
+        proxy_fix: tuple[int, int, int, int, int] | None = None,
     ) -> None:
         self.flat = flat
         self.overrides = overrides
         self.teardown = teardown
         self.wsgi_middleware = wsgi_middleware
+        self.proxy_fix = proxy_fix
 
     def __repr__(self) -> str:
         flags = [name for name in self.__slots__ if getattr(self, name)]
@@ -162,11 +171,13 @@ class Pipeline:
         """Choose the dispatch plan once: registrations are over at the first request."""
         overrides = _overridden(self, DISPATCH_STEPS)
         hooks = bool(self.before_request_funcs or self.after_request_funcs)
+        proxy_fix = self.config.get("PROXY_FIX")
         plan = DispatchPlan(
             flat=not (overrides or hooks or self._force_general_dispatch),
             overrides=overrides,
             teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs),
             wsgi_middleware=self._wsgi_app_replaced(),
+            proxy_fix=None if proxy_fix is None else proxy_fix_counts(proxy_fix),
         )
         self._plan = plan
         return plan

@@ -45,6 +45,22 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     _abort(code, *args, **kwargs)
 
 
+# Schemes whose link runs or renders content in the page that holds it.
+_SCRIPT_SCHEMES = ("javascript", "vbscript", "data")
+# What the WHATWG URL parser ignores before reading a scheme: leading C0
+# controls and spaces, and tabs and newlines anywhere.
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+
+
+def _script_scheme(location: str) -> str | None:
+    """The scripting scheme a browser would read ``location`` as having, if any."""
+    text = location.lstrip("".join(map(chr, range(0x21)))).translate(_URL_IGNORED)
+    scheme, colon, _ = text.partition(":")
+    if colon and scheme.lower() in _SCRIPT_SCHEMES:
+        return scheme.lower()
+    return None
+
+
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response that redirects the client to ``location`` (301, 302, 303, 307 or 308).
 
@@ -53,6 +69,9 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     The body is a short HTML page with the escaped target, as Flask sends it.
     Backslashes and control characters in ``location`` are percent-encoded so
     they can neither split the header nor be read as ``/`` by a browser.
+    A ``javascript:``, ``vbscript:`` or ``data:`` target (in any case, with
+    any leading whitespace) is refused with ``LocationValueError``: the page
+    would hold a clickable script link.
     """
     if Response is None:
         app = current_app_or_none()
@@ -69,6 +88,14 @@ def _redirect(location: str, code: int, Response: type[Response]) -> Response:
         from erlen.errors import ArgumentTypeError, describe
 
         raise ArgumentTypeError(f"redirect location must be str, got {describe(location)}")
+    scheme = _script_scheme(location)
+    if scheme is not None:
+        from erlen.errors import LocationValueError, describe
+
+        raise LocationValueError(
+            f"redirect location {describe(location)} uses the {scheme!r} scheme, which"
+            " would run script in the client; redirect to an http(s) or relative URL"
+        )
     location = _encode_location(location)
     response = Response(_REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html")
     response.headers["Location"] = location

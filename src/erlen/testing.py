@@ -44,7 +44,7 @@ from erlen.errors import (
     RequestArgumentError,
     describe,
 )
-from erlen.http.headers import is_token
+from erlen.http.headers import is_token, replace_header
 from erlen.http.status import parse_status
 
 if TYPE_CHECKING:
@@ -218,14 +218,7 @@ class _HeaderList:
         """Replace the first ``name`` in place and drop the rest, or append."""
         text = value if isinstance(value, str) else str(value)
         _check_header(name, text)
-        lowered = name.lower()
-        for index, (key, _) in enumerate(self.items):
-            if key.lower() == lowered:
-                self.items[index] = (name, text)
-                rest = self.items[index + 1 :]
-                self.items[index + 1 :] = [item for item in rest if item[0].lower() != lowered]
-                return
-        self.items.append((name, text))
+        replace_header(self.items, name, text)
 
     def remove(self, name: str) -> None:
         lowered = name.lower()

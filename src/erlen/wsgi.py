@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from erlen.errors import ArgumentTypeError
 from erlen.http.body import as_body_item, has_no_body
+from erlen.http.headers import Headers, replace_header
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
 from erlen.syncasync import thread_event_loop
 
 if TYPE_CHECKING:
-    from erlen.http.headers import Headers
     from erlen.response import Response
 
     WSGIEnvironment = dict[str, Any]
@@ -81,17 +81,6 @@ def request_url(environ: WSGIEnvironment) -> str:
     )
 
 
-def _replace(pairs: list[tuple[str, str]], name: str, value: str) -> None:
-    """Set ``name`` like ``Headers.__setitem__``: first occurrence replaced, others removed."""
-    lowered = name.lower()
-    for index, (key, _) in enumerate(pairs):
-        if key.lower() == lowered:
-            pairs[index] = (name, value)
-            pairs[index + 1 :] = [pair for pair in pairs[index + 1 :] if pair[0].lower() != lowered]
-            return
-    pairs.append((name, value))
-
-
 def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list[tuple[str, str]]:
     """The ``(name, value)`` list sent for ``response``: a copy, the response is unchanged.
 
@@ -128,11 +117,11 @@ def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list
             base = environ if type(environ) is dict else cast(Any, environ).environ
             uri = join_location(request_url(base), uri)
         if uri != location or not location_as_sent:
-            _replace(pairs, "Location", uri)
+            replace_header(pairs, "Location", uri)
     if content_location is not None:
         uri = iri_to_uri(content_location)
         if uri != content_location or not content_location_as_sent:
-            _replace(pairs, "Content-Location", uri)
+            replace_header(pairs, "Content-Location", uri)
 
     status = response._status_code
     if 100 <= status < 200 or status == 204:
@@ -436,8 +425,6 @@ def run_wsgi_app(
     Output passed to the ``write`` callable is kept in order before the rest
     of the body. With ``buffered`` the body is read and the app closed here.
     """
-    from erlen.http.headers import Headers
-
     environ = dict(environ)
     started: list[tuple[str, list[tuple[str, str]]]] = []
     written: list[bytes] = []

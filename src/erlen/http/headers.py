@@ -32,7 +32,21 @@ HeadersInput = Union[
     Iterable[tuple[str, Any]],
 ]
 
+
 # RFC 9110 section 5.6.2: token = 1*tchar
+def replace_header(pairs: list[tuple[str, str]], name: str, value: str) -> None:
+    """Set ``name`` in a list of header pairs: the first one replaced in place, the
+    others dropped, or the pair appended when there is none."""
+    lowered = name.lower()
+    for index, (old, _) in enumerate(pairs):
+        if old.lower() == lowered:
+            pairs[index] = (name, value)
+            # PERF: the tail is rebuilt only when a match was found
+            pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
+            return
+    pairs.append((name, value))
+
+
 #: Whether a string is an HTTP token (RFC 9110 5.6.2): header names, cookie names.
 is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 _TOKEN_CHARS = frozenset(
@@ -421,15 +435,7 @@ class Headers:
     # -- writing ---------------------------------------------------------
 
     def _set_trusted(self, name: str, value: str) -> None:
-        pairs = self._list
-        lowered = name.lower()
-        for index, (old, _) in enumerate(pairs):
-            if old.lower() == lowered:
-                pairs[index] = (name, value)
-                # PERF: the tail is rebuilt only when a match was found
-                pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
-                return
-        pairs.append((name, value))
+        replace_header(self._list, name, value)
 
     def _setlist_trusted(self, name: str, values: list[str]) -> None:
         if not values:
