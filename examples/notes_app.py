@@ -4,7 +4,7 @@ Shows what a Flask user writes every day — JSON in and out, a login session,
 errors as JSON, a download, a streamed report, an async view — and runs on
 WSGI and ASGI servers alike::
 
-    erlen run --app examples.notes_app:app          # uvicorn (ASGI)
+    erlen run --app examples.notes_app:app          # granian (WSGI or ASGI as the app needs)
     gunicorn examples.notes_app:app                 # WSGI
 """
 

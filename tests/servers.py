@@ -31,9 +31,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Server kinds, by the protocol the erlen app is served through.
 #: ``gunicorn``: WSGI, ``python -m gunicorn -w 1``.
-#: ``erlen-uvicorn``: ASGI, ``erlen run`` (uvicorn in-process, the default).
+#: ``erlen-uvicorn``: ASGI, ``erlen run --server uvicorn`` (uvicorn in-process).
 #: ``erlen-hypercorn``: ASGI, ``erlen run --server hypercorn`` (execs hypercorn).
 #: ``uvicorn``: ASGI, ``python -m uvicorn``: uvicorn's own interface detection.
+#: ``erlen-granian`` (not in SERVER_KINDS): ``erlen run``'s default, granian.
 SERVER_KINDS = ("gunicorn", "erlen-uvicorn", "erlen-hypercorn", "uvicorn")
 #: The kinds that speak ASGI to the app.
 ASGI_KINDS = ("erlen-uvicorn", "erlen-hypercorn", "uvicorn")
@@ -68,13 +69,14 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
             "127.0.0.1",
             "--port",
             str(port),
+            "--server",
+            "uvicorn",
         ]
     if kind == "erlen-hypercorn":
-        return [
-            *server_command("erlen-uvicorn", app, port),
-            "--server",
-            "hypercorn",
-        ]
+        return [*server_command("erlen-uvicorn", app, port)[:-1], "hypercorn"]
+    if kind == "erlen-granian":
+        # erlen run's default: granian, WSGI or ASGI as the app needs.
+        return [*server_command("erlen-uvicorn", app, port)[:-2], "--no-access-log"]
     if kind == "uvicorn":
         return [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     if kind in ("uvicorn-plain", "uvicorn-uvloop"):

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from erlen import _signal_gate, asgi as _asgi
 from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context, current_app
+from erlen.ctx import Context, _cv_context, current_app, g
 from erlen.dispatch import Pipeline
 from erlen.exceptions import Aborter, HTTPException, RequestRedirect
 from erlen.http.forwarded import apply_proxy_fix
@@ -34,6 +34,7 @@ from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
     from erlen.blueprints import Blueprint
+    from erlen.cli import AppGroup
     from erlen.testing import ErlenClient
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -638,16 +639,63 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
         load_dotenv: bool = True,
         **options: Any,
     ) -> None:
-        """Serve the app on uvicorn over ASGI (like ``erlen run``), for development.
+        """Serve the app on the server ``erlen run`` picks (granian by default), for development.
 
-        Options are passed to ``uvicorn.run``; use ``erlen run --reload`` or a
-        production server command for reloading and several workers.
+        Does nothing (with a warning) while the ``erlen`` command runs, so an
+        unguarded ``app.run()`` cannot block it. Options: ``use_reloader``,
+        ``ssl_context=(cert, key)``, ``server``, ``interface``, ``workers``, ``threads``.
         """
-        import uvicorn
+        from erlen.cli import run_app
 
-        if debug is not None:
-            self.debug = debug
-        uvicorn.run(self, host=host or "127.0.0.1", port=port or 5000, interface="asgi3", **options)
+        run_app(self, host, port, debug, load_dotenv, **options)
+
+    # -- command line (erlen.cli; click is imported only here) ------------------------
+
+    #: Class of :meth:`test_cli_runner` (``None``: ``erlen.testing.ErlenCliRunner``).
+    test_cli_runner_class: type[Any] | None = None
+
+    @property
+    def cli(self) -> AppGroup:
+        """The app's click command group: ``@app.cli.command()`` adds ``erlen`` commands."""
+        group: AppGroup | None = self.__dict__.get("_cli")
+        if group is None:
+            from erlen.cli import AppGroup
+
+            group = self.__dict__["_cli"] = AppGroup(self.name)
+        return group
+
+    @cli.setter
+    def cli(self, group: AppGroup) -> None:
+        self.__dict__["_cli"] = group
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A click ``CliRunner`` whose ``invoke()`` runs this app's commands."""
+        from erlen.testing import _make_cli_runner_class
+
+        runner_class: Any = self.test_cli_runner_class or _make_cli_runner_class()
+        return runner_class(self, **kwargs)
+
+    @property
+    def shell_context_processors(self) -> list[Callable[[], dict[str, Any]]]:
+        """Functions whose returned names ``erlen shell`` puts in its namespace."""
+        processors: list[Callable[[], dict[str, Any]]] | None = self.__dict__.get(
+            "_shell_context_processors"
+        )
+        if processors is None:
+            processors = self.__dict__["_shell_context_processors"] = []
+        return processors
+
+    def shell_context_processor(self, f: F) -> F:
+        """Register a function returning names for ``erlen shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The names ``erlen shell`` starts with: ``app``, ``g`` and the processors' values."""
+        namespace: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
 
 
 # ASGI servers (uvicorn, hypercorn) tell ASGI 3 apps by a coroutine-function

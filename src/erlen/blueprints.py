@@ -122,12 +122,13 @@ class Blueprint(Scaffold):
 
     @property
     def cli(self) -> Any:
-        """The blueprint's click group (made on first use)."""
+        """The blueprint's command group (an ``erlen.cli.AppGroup``, made on first use):
+        registered on the app's ``cli`` under ``cli_group`` (default: the blueprint's name)."""
         group = self.__dict__.get("_cli")
         if group is None:
-            import click
+            from erlen.cli import AppGroup
 
-            group = self.__dict__["_cli"] = click.Group()
+            group = self.__dict__["_cli"] = AppGroup()
         return group
 
     def _check_setup_finished(self, f_name: str) -> None:

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from erlen import _signal_gate
 from erlen.ctx import Context, _cv_context, current_context
+from erlen.debug import render_traceback_page
 from erlen.exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -77,6 +79,10 @@ DISPATCH_STEPS = (
 )
 
 _EXCEPTIONS_MODULE = HTTPException.__module__
+
+#: Set to "1" by ``erlen run --debug`` (and ``app.run(debug=True)``): a debug app
+#: then answers an unhandled error with a traceback page instead of raising it.
+TRACEBACK_PAGE_VARIABLE = "ERLEN_TRACEBACK_PAGE"
 
 _INVALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the"
@@ -356,14 +362,42 @@ class Pipeline:
         return self.ensure_sync(handler)(error)
 
     def handle_exception(self, error: Exception) -> Response:
-        """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        """An unhandled error: re-raised when propagating, else logged and answered with 500.
+
+        In debug mode (not testing, ``PROPAGATE_EXCEPTIONS`` unset) the answer is a
+        read-only traceback page, where Flask would hand the error to its debugger.
+        """
         if _signal_gate.active is not None:
             _signal_gate.active.send_got_request_exception(self, error)
+        if self._shows_traceback_page():
+            return self._traceback_page(error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)
         return self.finalize_request(server_error, from_error_handler=True)
+
+    def _shows_traceback_page(self) -> bool:
+        """Debug mode under ``erlen run --debug`` (not testing, propagation left to its
+        default): where Flask's development server shows its debugger."""
+        return (
+            self.debug
+            and not self.testing
+            and self.config["PROPAGATE_EXCEPTIONS"] is None
+            and os.environ.get(TRACEBACK_PAGE_VARIABLE) == "1"
+        )
+
+    def _traceback_page(self, error: Exception) -> Response:
+        """The debug-mode 500: the error logged, and a page of its traceback (no console).
+
+        As where Flask propagates the error, neither error handlers nor
+        after-request functions run for it.
+        """
+        self.log_exception(error)
+        request = current_context().request
+        method, path = ("", "") if request is None else (request.method, request.full_path)
+        page = render_traceback_page(error, method, path)
+        return self.response_class(page, status=500, mimetype="text/html")
 
     def _server_error(self, error: Exception) -> InternalServerError:
         """Re-raise ``error`` when exceptions propagate; else log it and wrap it in a 500."""
@@ -663,6 +697,8 @@ class Pipeline:
     async def _handle_exception_async(self, error: Exception) -> Response:
         if _signal_gate.active is not None:
             _signal_gate.active.send_got_request_exception(self, error)
+        if self._shows_traceback_page():
+            return self._traceback_page(error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
