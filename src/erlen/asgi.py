@@ -942,7 +942,10 @@ async def _stream_sync_body(
     def produce() -> None:
         try:
             if stopped.is_set():
-                return  # over before this thread started: only the close is due
+                # Over before this thread started (the client left at once):
+                # only the close is due. A generator closed before its first
+                # next() runs none of its body, so none of its finally either.
+                return
             for chunk in app_iter:
                 window.acquire()
                 if stopped.is_set():

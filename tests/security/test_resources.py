@@ -7,9 +7,10 @@ body raising) and ASGI (full read, ``http.disconnect`` mid-stream).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ class Events:
     def __init__(self) -> None:
         self.items: list[str] = []
         self.closed = threading.Event()
+        self.generators: list[Generator[str, None, None]] = []
 
     def add(self, item: str) -> None:
         self.items.append(item)
@@ -36,6 +38,13 @@ class Events:
 
 
 def _generator(events: Events, fail: bool = False, endless: bool = False) -> Iterator[str]:
+    generator = _body(events, fail, endless)
+    events.generators.append(generator)
+    return generator
+
+
+def _body(events: Events, fail: bool, endless: bool) -> Generator[str, None, None]:
+    events.add("gen-started")
     try:
         yield "first "
         if fail:
@@ -120,28 +129,55 @@ def test_generator_leak_wsgi_client_stops_reading(path: str) -> None:
     _assert_once(events, callbacks=path == "/endless")
 
 
+async def _disconnect_after_first_chunk(app: erlen.Flask, path: str) -> list[dict[str, Any]]:
+    """Serve ``path`` over ASGI to a client that disconnects once a body chunk was sent."""
+    sent: list[dict[str, Any]] = []
+    chunk_sent = asyncio.Event()
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        if requests:
+            return requests.pop()
+        await chunk_sent.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and message.get("body"):
+            chunk_sent.set()
+
+    await asyncio.wait_for(app(http_scope(path), receive, send), 5)
+    return sent
+
+
 @pytest.mark.parametrize("path", ["/endless", "/context"])
 def test_generator_leak_asgi_disconnect_mid_stream(path: str) -> None:
-    """After ``http.disconnect`` the generator is closed while the server's loop runs.
-
-    The loop is kept alive after the app returns: the sync producer may finish
-    its close in the pool a moment later (see the report for the shutdown race).
-    """
+    """A disconnect after the first chunk: the running generator's ``finally``,
+    ``call_on_close`` and teardown each ran once by the time the app returns."""
     events = Events()
-    app = _app(events)
-    request = {"type": "http.request", "body": b"", "more_body": False}
-
-    async def serve_then_wait() -> list[dict[str, Any]]:
-        sent = await drive_asgi(app, http_scope(path), [request])
-        for _ in range(500):
-            if events.closed.is_set() and events.count("teardown"):
-                break
-            await asyncio.sleep(0.01)
-        return sent
-
-    sent = asyncio.run(serve_then_wait())
+    sent = asyncio.run(_disconnect_after_first_chunk(_app(events), path))
     assert sent[0]["type"] == "http.response.start"
-    _assert_once(events, callbacks=path == "/endless")
+    assert sent[1]["body"] == b"first "
+    assert events.count("gen-closed") == 1, events.items
+    assert events.count("teardown") == 1, events.items
+    assert events.count("on-close") == (1 if path == "/endless" else 0), events.items
+
+
+@pytest.mark.parametrize("path", ["/endless", "/context"])
+def test_generator_leak_asgi_disconnect_before_first_chunk(path: str) -> None:
+    """A disconnect at once may beat the worker thread to the generator's first
+    ``next()``. Either way the generator is closed, its ``finally`` ran if and only
+    if its body started (closing a generator that never started runs none of it),
+    and ``call_on_close`` and teardown ran once, all by the time the app returns."""
+    events = Events()
+    request = {"type": "http.request", "body": b"", "more_body": False}
+    sent = asyncio.run(drive_asgi(_app(events), http_scope(path), [request]))
+    assert sent[0]["type"] == "http.response.start"
+    (generator,) = events.generators
+    assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
+    assert events.count("gen-closed") == events.count("gen-started") <= 1, events.items
+    assert events.count("teardown") == 1, events.items
+    assert events.count("on-close") == (1 if path == "/endless" else 0), events.items
 
 
 @pytest.mark.parametrize("call", [call_wsgi, call_asgi], ids=["wsgi", "asgi"])
