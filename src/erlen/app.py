@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from erlen import _signal_gate, asgi as _asgi
 from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context, current_app, g
+from erlen.ctx import Context, _ContextManager, _cv_context, current_app, g
 from erlen.dispatch import Pipeline
 from erlen.exceptions import Aborter, HTTPException, RequestRedirect
 from erlen.http.forwarded import apply_proxy_fix
@@ -711,36 +711,6 @@ if _coroutine_marker is not None:
 
 #: Flask's name for the application class, so Flask code runs unchanged.
 Flask = Erlen
-
-
-class _ContextManager:
-    """Pushes a context on enter and runs teardown on exit (``with app.app_context():``)."""
-
-    __slots__ = ("_app", "_context", "_tokens")
-
-    def __init__(self, app: Erlen, context: Context) -> None:
-        self._app = app
-        self._context = context
-        self._tokens: list[Any] = []
-
-    def push(self) -> None:
-        self._context.depth += 1
-        self._tokens.append(_cv_context.set(self._context))
-        if _signal_gate.active is not None:
-            _signal_gate.active.send_appcontext_pushed(self._app)
-
-    def pop(self, exc: BaseException | None = None) -> None:
-        self._context.depth -= 1
-        if self._context.depth == 0:
-            self._app._teardown(self._context, exc)
-        _cv_context.reset(self._tokens.pop())
-
-    def __enter__(self) -> Context:
-        self.push()
-        return self._context
-
-    def __exit__(self, exc_type: Any, exc_value: BaseException | None, tb: Any) -> None:
-        self.pop(exc_value)
 
 
 def make_response(*args: Any) -> Response:

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapp
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen import _signal_gate, syncasync
-from erlen.ctx import Context, _cv_context
+from erlen.ctx import Context, _ContextManager, _cv_context
 from erlen.dispatch import release_request
 from erlen.exceptions import ClientDisconnected
 from erlen.http.body import has_no_body
@@ -551,8 +551,6 @@ PRESERVE_CONTEXT = "erlen.preserve_context"
 
 
 def _preserve_context(app: Erlen, context: Context, preserve: Callable[[Any], Any]) -> None:
-    from erlen.app import _ContextManager
-
     preserve(_ContextManager(app, context))
 
 

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from erlen import _signal_gate
+
 if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
@@ -385,3 +387,33 @@ def stream_with_context(
     if isinstance(generator_or_function, AsyncIterable):
         return _AsyncContextStream(context, generator_or_function)
     return _ContextStream(context, generator_or_function)
+
+
+class _ContextManager:
+    """Pushes a context on enter and runs teardown on exit (``with app.app_context():``)."""
+
+    __slots__ = ("_app", "_context", "_tokens")
+
+    def __init__(self, app: Erlen, context: Context) -> None:
+        self._app = app
+        self._context = context
+        self._tokens: list[Any] = []
+
+    def push(self) -> None:
+        self._context.depth += 1
+        self._tokens.append(_cv_context.set(self._context))
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self._app)
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        self._context.depth -= 1
+        if self._context.depth == 0:
+            self._app._teardown(self._context, exc)
+        _cv_context.reset(self._tokens.pop())
+
+    def __enter__(self) -> Context:
+        self.push()
+        return self._context
+
+    def __exit__(self, exc_type: Any, exc_value: BaseException | None, tb: Any) -> None:
+        self.pop(exc_value)
