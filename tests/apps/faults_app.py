@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,8 +20,11 @@ from erlen import Flask, Response, request, send_file
 app = Flask(__name__)
 app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
 
-EVENTS = Path(os.environ.get("FAULTS_DIR", ".")) / "events"
-DATA = Path(os.environ.get("FAULTS_DIR", ".")) / "data.bin"
+# Imported without FAULTS_DIR (by a collector, say), it writes to a temporary
+# folder, never into the working tree.
+_DIRECTORY = Path(os.environ.get("FAULTS_DIR") or tempfile.mkdtemp(prefix="erlen-faults-"))
+EVENTS = _DIRECTORY / "events"
+DATA = _DIRECTORY / "data.bin"
 if not DATA.exists():
     DATA.write_bytes(bytes(range(256)) * 256)  # 64 KiB
 
