@@ -14,8 +14,9 @@ from erlen.http.json_nesting import json_nesting_exceeds
 TRICKY_TEXT = st.text(alphabet='[]{}"\\\n ab\u00e9\u2028', max_size=6)
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | TRICKY_TEXT,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(TRICKY_TEXT, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(TRICKY_TEXT, children, max_size=4)
+    ),
     max_leaves=40,
 )
 
