@@ -15,6 +15,30 @@ DATA: dict[str, Any] = {"users": ["alice", "bob"], "count": 2}
 LOGIN: dict[str, Any] = {"status": "logged in"}
 STREAM_BODY = b"".join(f"Line {i}\n".encode() for i in range(10))
 
+# The template endpoint: bench/templates/page.html (extends base.html) with a
+# loop over these users; one name needs escaping.
+PAGE_TITLE = "Users"
+PAGE_USERS: list[dict[str, str]] = [
+    {"name": "<b>alice</b>" if i == 0 else f"user{i}", "email": f"user{i}@example.com"}
+    for i in range(20)
+]
+
+
+def _page_body() -> bytes:
+    """What page.html renders to, written out by hand (so the check does not trust Jinja)."""
+    items = "".join(
+        f'<li class="{"odd" if i % 2 == 0 else "even"}">{i + 1}. '
+        f"{user['name'].replace('<', '&lt;').replace('>', '&gt;')} &lt;{user['email']}&gt;</li>\n"
+        for i, user in enumerate(PAGE_USERS)
+    )
+    return (
+        '<!doctype html>\n<html lang="en">\n<head><title>Users</title></head>\n<body>\n\n'
+        f"<h1>Users</h1>\n<ul>\n{items}</ul>\n\n</body>\n</html>"
+    ).encode()
+
+
+TEMPLATE_BODY = _page_body()
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -108,6 +132,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         headers={"content-disposition": "attachment; filename=file.txt"},
     ),
     Endpoint("user_by_id", "/users/42", 200, mimetype="text/html", body=b"User 42"),
+    Endpoint("template", "/template", 200, mimetype="text/html", body=TEMPLATE_BODY),
     Endpoint("not_found", "/no-such-page", 404),
 )
 

@@ -40,6 +40,7 @@ PEERS: tuple[Peer, ...] = (
     Peer("quart", "asgi", "bench.apps.quart_app", "quart"),
     Peer("erlen-asgi", "asgi", "bench.apps.erlen_async_app", "erlen"),
     Peer("erlen-asgi-sync", "asgi", "bench.apps.erlen_app", "erlen"),
+    Peer("erlen-asgi-hook", "asgi", "bench.apps.erlen_async_hook_app", "erlen"),
 )
 
 BY_NAME: dict[str, Peer] = {peer.name: peer for peer in PEERS}

@@ -4,11 +4,14 @@
 
     erlen run --app examples.browser_app:app
 
-The login sets an HttpOnly session cookie (scripts must not see it) and a
-plain ``theme`` cookie (scripts may); ``/whoami`` reports what the server
-received and what ``document.cookie`` shows. ``/streamed`` sends its first
+The login stores the user in the session, whose cookie is HttpOnly (scripts
+must not see it), flashes a welcome message, and sets a plain ``theme``
+cookie (scripts may); ``/whoami`` reports what the server received, the
+flashed messages (shown once) and what ``document.cookie`` shows. ``/streamed`` sends its first
 part at once and the rest when ``/release`` is called with the same token,
-so a test can look at the page in between.
+so a test can look at the page in between. ``/greet`` is a Jinja2 template
+(``examples/templates/greet.html``): a form that flashes a greeting, and
+session data handed to a script through ``tojson``.
 
 ``/sse`` opens ``new EventSource('/events')`` (``/sse?source=async`` uses
 ``/async-events``, the same events from an async generator) and appends each
@@ -22,20 +25,29 @@ the EventSource.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from html import escape
 
-from erlen import Flask, Response, redirect, request
+from erlen import (
+    Flask,
+    Response,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from erlen.sse import ServerSentEvent, event_stream
 
 app = Flask(__name__)
+app.secret_key = secrets.token_bytes(16)
+app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 USERS = {"alice": "wonderland"}
-SECRET = secrets.token_bytes(16)
 #: Longest a streamed page waits for its release before finishing anyway.
 STREAM_WAIT_SECONDS = 5.0
 
@@ -43,17 +55,9 @@ _releases: dict[str, threading.Event] = {}
 _releases_lock = threading.Lock()
 
 
-def _token_for(username: str) -> str:
-    signature = hmac.new(SECRET, username.encode(), "sha256").hexdigest()
-    return f"{username}.{signature}"
-
-
 def _current_user() -> str | None:
-    token = request.cookies.get("session", "")
-    username = token.partition(".")[0]
-    if username and hmac.compare_digest(token, _token_for(username)):
-        return username
-    return None
+    user: str | None = session.get("user")
+    return user
 
 
 def _page(title: str, body: str) -> str:
@@ -79,16 +83,17 @@ def login() -> Response | tuple[str, int]:
     username = request.form.get("username", "")
     if USERS.get(username) != request.form.get("password"):
         return _page("Refused", "<p id=error>invalid credentials</p>"), 401
+    session["user"] = username
+    flash(f"Welcome, {username}")
     response = redirect("/whoami", 303)
-    response.set_cookie("session", _token_for(username), httponly=True, samesite="Lax")
     response.set_cookie("theme", "dark", samesite="Lax")
     return response
 
 
 @app.post("/logout")
 def logout() -> Response:
+    session.clear()
     response = redirect("/whoami", 303)
-    response.delete_cookie("session")
     response.delete_cookie("theme")
     return response
 
@@ -100,10 +105,26 @@ def whoami() -> str:
         "Who am I",
         f"<p id=server-saw>{'yes' if user else 'no'}</p>"
         f"<p id=user>{escape(user or '')}</p>"
+        f"<p id=flashes>{escape(' | '.join(get_flashed_messages()))}</p>"
         "<p id=script-sees></p>"
         "<script>document.getElementById('script-sees').textContent = document.cookie</script>"
         '<form method=post action="/logout"><button id=logout type=submit>Log out</button></form>',
     )
+
+
+@app.get("/greet")
+def greet_page() -> str:
+    """A Jinja2 page: a form, the flashed messages, data handed to a script by tojson."""
+    return render_template("greet.html", count=session.get("count", 0))
+
+
+@app.post("/greet")
+def greet_post() -> Response:
+    name = request.form.get("name", "")
+    session["name"] = name
+    session["count"] = session.get("count", 0) + 1
+    flash(f"Hello, {name}!")
+    return redirect("/greet", 303)
 
 
 @app.get("/go")

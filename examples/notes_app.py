@@ -1,6 +1,6 @@
-"""A small, realistic erlen app: a JSON notes API with a cookie login.
+"""A small, realistic erlen app: a JSON notes API with a session login.
 
-Shows what a Flask user writes every day — JSON in and out, a login cookie,
+Shows what a Flask user writes every day — JSON in and out, a login session,
 errors as JSON, a download, a streamed report, an async view — and runs on
 WSGI and ASGI servers alike::
 
@@ -11,36 +11,32 @@ WSGI and ASGI servers alike::
 from __future__ import annotations
 
 import asyncio
-import hmac
+import os
 import secrets
+from datetime import timedelta
 from typing import Any
 
-from erlen import Flask, Response, abort, jsonify, make_response, redirect, request, url_for
+from erlen import Flask, Response, abort, jsonify, redirect, request, session, url_for
 
 app = Flask(__name__)
+# The session is a cookie signed with this key, so any worker holding the same
+# key serves any request: set NOTES_SECRET_KEY when running several workers
+# (the random fallback differs per process).
+app.secret_key = os.environ.get("NOTES_SECRET_KEY") or secrets.token_hex(16)
+app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=1), SESSION_COOKIE_SAMESITE="Lax")
 
-# Demo data. A real deployment keeps users and sessions in a shared store
-# (a database, Redis): nothing here must live only in one worker's memory for
-# correctness, which is why the session token is checked statelessly below.
+# Demo data. A real deployment keeps users and notes in a shared store (a
+# database): nothing here must live only in one worker's memory for correctness.
 USERS = {"alice": "wonderland"}
 NOTES: dict[int, dict[str, Any]] = {
     1: {"id": 1, "title": "Buy milk", "done": False},
     2: {"id": 2, "title": "Write erlen", "done": True},
 }
-SECRET = secrets.token_hex(16)
-
-
-def _token_for(username: str) -> str:
-    signature = hmac.new(SECRET.encode(), username.encode(), "sha256").hexdigest()
-    return f"{username}.{signature}"
 
 
 def _current_user() -> str | None:
-    token = request.cookies.get("session", "")
-    username, _, _signature = token.partition(".")
-    if username and hmac.compare_digest(token, _token_for(username)):
-        return username
-    return None
+    user: str | None = session.get("user")
+    return user
 
 
 @app.errorhandler(404)
@@ -59,18 +55,16 @@ def login() -> Any:
     username = payload.get("username", "")
     if USERS.get(username) != payload.get("password"):
         return {"error": "invalid credentials"}, 401
-    response = make_response({"status": "logged in", "user": username})
-    response.set_cookie(
-        "session", _token_for(username), max_age=3600, httponly=True, samesite="Lax"
-    )
-    return response
+    session.clear()  # a fresh session at login: nothing carried over from before
+    session["user"] = username
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, not with the browser
+    return {"status": "logged in", "user": username}
 
 
 @app.route("/logout", methods=["GET", "POST"])
-def logout() -> Response:
-    response = make_response({"status": "logged out"})
-    response.delete_cookie("session")
-    return response
+def logout() -> Any:
+    session.clear()
+    return {"status": "logged out"}
 
 
 @app.get("/me")

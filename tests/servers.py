@@ -37,6 +37,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_KINDS = ("gunicorn", "erlen-uvicorn", "erlen-hypercorn", "uvicorn")
 #: The kinds that speak ASGI to the app.
 ASGI_KINDS = ("erlen-uvicorn", "erlen-hypercorn", "uvicorn")
+#: Kinds for the fault, load and leak tests (tests/test_served_faults.py), each
+#: pinned to one configuration and without access logs:
+#: ``uvicorn-plain`` (asyncio loop, h11), ``uvicorn-uvloop`` (uvloop,
+#: httptools), ``hypercorn``, ``granian-asgi``, ``granian-wsgi`` and
+#: ``gunicorn-gthread`` (one worker, 8 threads).
+FAULT_ASGI_KINDS = ("uvicorn-plain", "uvicorn-uvloop", "hypercorn", "granian-asgi")
+FAULT_WSGI_KINDS = ("granian-wsgi", "gunicorn-gthread")
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
@@ -70,6 +77,32 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
         ]
     if kind == "uvicorn":
         return [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    if kind in ("uvicorn-plain", "uvicorn-uvloop"):
+        loop, http = ("asyncio", "h11") if kind == "uvicorn-plain" else ("uvloop", "httptools")
+        command = server_command("uvicorn", app, port)
+        return [*command, "--loop", loop, "--http", http, "--no-access-log"]
+    if kind == "hypercorn":
+        # "asgi:": hypercorn would take the two-or-three-argument __call__ for WSGI.
+        return [python, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", f"asgi:{app}"]
+    if kind in ("granian-asgi", "granian-wsgi"):
+        interface = kind.partition("-")[2]
+        return [
+            python,
+            "-m",
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            app,
+        ]
+    if kind == "gunicorn-gthread":
+        command = server_command("gunicorn", app, port)
+        return [*command[:-1], "-k", "gthread", "--threads", "8", command[-1]]
     raise ValueError(f"unknown server kind {kind!r}; expected one of {SERVER_KINDS}")
 
 
@@ -111,8 +144,13 @@ def running_server(
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     ready_path: str = "/",
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """Serve ``app`` with server ``kind``; yield ``http://127.0.0.1:PORT``."""
+    """Serve ``app`` with server ``kind``; yield ``http://127.0.0.1:PORT``.
+
+    With ``log``, the server's output goes to that file (read it to check
+    for tracebacks) instead of an anonymous temporary file.
+    """
     port = free_port()
     command = server_command(kind, app, port)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ERLEN_")}
@@ -125,7 +163,7 @@ def running_server(
     if env:
         environment.update(env)
     base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as output:
+    with open(log, "w+b") if log is not None else tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
             command,
             cwd=directory,

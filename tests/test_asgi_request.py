@@ -133,3 +133,23 @@ def test_sends_run_outside_the_request_context() -> None:
     asyncio.run(app(scope, receive, send))
     assert len(snapshots) == 2
     assert all(_cv_context not in snapshot for snapshot in snapshots)
+
+
+def test_reading_args_in_an_async_view_builds_no_environ() -> None:
+    app = Flask(__name__)
+    seen: list[Any] = []
+
+    @app.get("/")
+    async def index() -> str:
+        seen.append(request._get_current_object())  # type: ignore[attr-defined]
+        return request.args.get("q", "")
+
+    assert app.test_client(asgi=True).get("/?q=caf%C3%A9").get_data() == "café".encode()
+    assert seen[0]._environ is None
+
+
+def test_one_client_disconnected_class_for_both_protocols() -> None:
+    # ``except erlen.exceptions.ClientDisconnected`` must catch an ASGI disconnect too.
+    from erlen import exceptions
+
+    assert erlen_asgi.ClientDisconnected is exceptions.ClientDisconnected

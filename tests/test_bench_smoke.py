@@ -63,8 +63,8 @@ def test_erlen_app_is_the_flask_app_with_only_the_import_changed() -> None:
     different = [(a, b) for a, b in zip(flask_lines[1:], erlen_lines[1:], strict=True) if a != b]
     assert different == [
         (
-            "from flask import Flask, Response, jsonify, make_response",
-            "from erlen import Flask, Response, jsonify, make_response",
+            "from flask import Flask, Response, jsonify, make_response, render_template",
+            "from erlen import Flask, Response, jsonify, make_response, render_template",
         )
     ]
 

@@ -310,20 +310,26 @@ def test_plan_is_chosen_once_and_follows_registration() -> None:
     def index() -> str:
         return "x"
 
-    client = app.test_client()
-    client.get("/")
-    first = app._plan
-    assert first is not None and first.flat
-    client.get("/")
-    assert app._plan is first  # not rebuilt per request
+    # A context made before setup is over plans early; a later registration
+    # makes the plan anew.
+    with app.test_request_context("/"):
+        pass
+    assert app._plan is not None and app._plan.flat
 
     @app.after_request
     def after(response: Response) -> Response:
         response.headers["X-After"] = "1"
         return response
 
+    client = app.test_client()
     assert client.get("/").headers["X-After"] == "1"
-    assert app._plan is not None and not app._plan.flat
+    plan = app._plan
+    assert plan is not None and not plan.flat
+    client.get("/")
+    assert app._plan is plan  # not rebuilt per request
+    # As in Flask, setup is over after the first request.
+    with pytest.raises(AssertionError, match="can no longer be called"):
+        app.before_request(lambda: None)
 
 
 def test_dispatch_steps_are_pipeline_methods() -> None:

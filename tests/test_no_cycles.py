@@ -14,13 +14,24 @@ from typing import Any
 
 import pytest
 
-from erlen import Flask, Response, abort, jsonify
+from erlen import Flask, Response, abort, jsonify, session
 
 REQUESTS = 200
 
 
 def make_app() -> Flask:
     app = Flask(__name__)
+    app.secret_key = "no cycles"
+
+    @app.route("/session")
+    def session_view() -> str:
+        session["visits"] = session.get("visits", 0) + 1
+        return "counted"
+
+    @app.route("/async-session")
+    async def async_session_view() -> str:
+        session["visits"] = session.get("visits", 0) + 1
+        return "counted"
 
     @app.route("/")
     def index() -> str:
@@ -105,7 +116,7 @@ def cyclic_garbage_per_request(serve_many: Any) -> float:
     return found / REQUESTS
 
 
-PATHS = ["/", "/json", "/stream", "/async", "/missing", "/gone"]
+PATHS = ["/", "/json", "/stream", "/async", "/missing", "/gone", "/session"]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -126,7 +137,7 @@ def test_wsgi_request_leaves_no_cycles(path: str) -> None:
 
 # Sync views under ASGI run in a thread pool, whose futures are cyclic by
 # design (asyncio's), so only the loop's own paths are checked here.
-@pytest.mark.parametrize("path", ["/async", "/async-stream", "/missing"])
+@pytest.mark.parametrize("path", ["/async", "/async-stream", "/missing", "/async-session"])
 def test_asgi_request_leaves_no_cycles(path: str) -> None:
     app = make_app()
     loop = asyncio.new_event_loop()

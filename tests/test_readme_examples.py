@@ -35,7 +35,9 @@ TESTED = {
     "async-body",
     "sse",
     "files",
+    "templates",
     "headers",
+    "sessions",
     "testing",
 }
 
@@ -447,6 +449,29 @@ def test_sse_fields_are_checked_when_made() -> None:
     assert ServerSentEvent(data="a\r\nb").serialize() == "data: a\ndata: b\n\n"
 
 
+# -- templates -----------------------------------------------------------------------------
+
+
+@PROTOCOLS
+def test_templates(asgi: bool) -> None:
+    namespace = run_example("templates")
+    client = namespace["app"].test_client(asgi=asgi)
+    cart = client.get("/cart")
+    assert cart.mimetype == "text/html"
+    assert cart.get_data(as_text=True) == (
+        "<h1>Shop: cart</h1>\n"
+        '<script>const item = {"id": "\\u003c/script\\u003e"};</script>\n'
+        "<p>&lt;tea&gt;: 3.50 EUR</p>\n<p>cake: 4.20 EUR</p>\n"
+    )
+    assert client.get("/big").get_data() == b"0 1 2 "
+    # Plain Flask code: the same bytes through Flask.
+    flask_namespace = run_example(
+        "templates", readme_examples()["templates"].replace("from erlen", "from flask")
+    )
+    theirs = flask_namespace["app"].test_client()
+    assert theirs.get("/cart").get_data() == cart.get_data()
+
+
 # -- files ---------------------------------------------------------------------------------
 
 
@@ -579,12 +604,36 @@ def test_testing(asgi: bool) -> None:
     namespace["test_login"](asgi)
 
 
-def test_testing_with_client_keeps_the_request_context() -> None:
+@PROTOCOLS
+def test_testing_with_client_keeps_the_request_context(asgi: bool) -> None:
     from erlen import request
 
     app = run_example("testing")["app"]
-    with app.test_client() as client:
+    with app.test_client(asgi=asgi) as client:
         client.get("/profile?tab=1")
         assert request.args["tab"] == "1"
-    with pytest.raises(RuntimeError), app.test_client(asgi=True):
-        pass
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+@PROTOCOLS
+def test_sessions(asgi: bool) -> None:
+    client = app_of(run_example("sessions")).test_client(asgi=asgi)
+    response = client.post("/login", data={"user": "ada"})
+    assert response.status_code == 302
+    assert response.headers["Vary"] == "Cookie"
+    assert "; HttpOnly; Path=/" in response.headers["Set-Cookie"]
+    assert client.get("/").json == {"user": "ada", "messages": ["Welcome, ada"]}
+    assert client.get("/").json == {"user": "ada", "messages": []}
+    client.post("/logout")
+    assert client.get("/").json == {"user": None, "messages": []}
+
+
+def test_sessions_cookie_is_read_by_flask() -> None:
+    code = readme_examples()["sessions"]
+    ours = app_of(run_example("sessions")).test_client()
+    theirs = run_example("sessions", as_flask(code))["app"].test_client()
+    ours.post("/login", data={"user": "ada"})
+    theirs.set_cookie("session", ours.get_cookie("session").value)
+    assert theirs.get("/").json == {"user": "ada", "messages": ["Welcome, ada"]}

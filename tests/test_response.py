@@ -80,7 +80,7 @@ for body_name, make_body in BODIES.items():
 
 # -- statuses -----------------------------------------------------------
 STATUSES: list[Any] = [
-    None, 200, 201, 202, 301, 302, 400, 404, 418, 451, 500, 503, 299, 599, 999,
+    None, 200, 201, 202, 301, 302, 400, 404, 418, 451, 500, 503, 299, 599,
     HTTPStatus.CREATED, HTTPStatus.IM_A_TEAPOT, "201", "201 CREATED", "404 Not Here",
     " 200 OK ", "299", "200 ok", 204, 304, 100, 101, 103, 199, "204 NO CONTENT",
 ]  # fmt: skip

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from bottle import Bottle, HTTPResponse, response  # type: ignore[import-untyped]
 
+from bench.apps.jinja_page import render_page
+
 app = Bottle()
 
 
@@ -96,3 +98,8 @@ def download() -> str:
 @app.get("/users/<id:int>")  # type: ignore[untyped-decorator]
 def user_by_id(id: int) -> str:
     return f"User {id}"
+
+
+@app.get("/template")  # type: ignore[untyped-decorator]
+def template() -> str:
+    return render_page()

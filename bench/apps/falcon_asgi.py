@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import falcon
 import falcon.asgi
 
+from bench.apps.jinja_page import render_page
+
 
 class Index:
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
@@ -106,6 +108,12 @@ class UserById:
         resp.text = f"User {id}"
 
 
+class Template:
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = render_page()
+
+
 app = falcon.asgi.App()
 app.add_route("/", Index())
 app.add_route("/created", Created())
@@ -120,3 +128,4 @@ app.add_route("/api/data", Data())
 app.add_route("/redirect-temp", RedirectTemp())
 app.add_route("/download", Download())
 app.add_route("/users/{id:int}", UserById())
+app.add_route("/template", Template())

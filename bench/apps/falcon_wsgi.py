@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import falcon
 
+from bench.apps.jinja_page import render_page
+
 
 class Index:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -105,6 +107,12 @@ class UserById:
         resp.text = f"User {id}"
 
 
+class Template:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = render_page()
+
+
 app = falcon.App()
 app.add_route("/", Index())
 app.add_route("/created", Created())
@@ -119,3 +127,4 @@ app.add_route("/api/data", Data())
 app.add_route("/redirect-temp", RedirectTemp())
 app.add_route("/download", Download())
 app.add_route("/users/{id:int}", UserById())
+app.add_route("/template", Template())

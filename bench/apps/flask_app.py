@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Flask, Response, jsonify, make_response
+from flask import Flask, Response, jsonify, make_response, render_template
 
-app = Flask(__name__)
+app = Flask(__name__, template_folder="../templates")
+
+# The template endpoint's data (bench/endpoints.py checks the page it renders to).
+USERS = [
+    {"name": "<b>alice</b>" if i == 0 else f"user{i}", "email": f"user{i}@example.com"}
+    for i in range(20)
+]
 
 
 @app.route("/")
@@ -98,3 +104,8 @@ def download() -> Response:
 @app.route("/users/<int:id>")
 def user_by_id(id: int) -> str:
     return f"User {id}"
+
+
+@app.route("/template")
+def template() -> str:
+    return render_template("page.html", title="Users", users=USERS)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from quart import Quart, Response, jsonify, make_response
+from quart import Quart, Response, jsonify, make_response, render_template
 from quart.typing import ResponseReturnValue
 
-app = Quart(__name__)
+app = Quart(__name__, template_folder="../templates")
+
+# The template endpoint's data (bench/endpoints.py checks the page it renders to).
+USERS = [
+    {"name": "<b>alice</b>" if i == 0 else f"user{i}", "email": f"user{i}@example.com"}
+    for i in range(20)
+]
 
 
 @app.route("/")
@@ -99,3 +105,8 @@ async def download() -> Response:
 @app.route("/users/<int:id>")
 async def user_by_id(id: int) -> str:
     return f"User {id}"
+
+
+@app.route("/template")
+async def template() -> str:
+    return await render_template("page.html", title="Users", users=USERS)

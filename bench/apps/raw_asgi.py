@@ -6,6 +6,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from bench.apps.jinja_page import render_page
+
 Headers = list[tuple[bytes, bytes]]
 Result = tuple[int, Headers, "bytes | AsyncIterator[bytes]"]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -90,6 +92,10 @@ def download(scope: dict[str, Any]) -> Result:
     )
 
 
+def template(scope: dict[str, Any]) -> Result:
+    return _text(200, HTML, render_page())
+
+
 def not_found(scope: dict[str, Any]) -> Result:
     return _text(404, TEXT, "Not Found")
 
@@ -107,6 +113,7 @@ ROUTES: dict[tuple[str, str], Callable[[dict[str, Any]], Result]] = {
     ("GET", "/api/data"): api_data,
     ("GET", "/redirect-temp"): redirect_temp,
     ("GET", "/download"): download,
+    ("GET", "/template"): template,
 }
 
 

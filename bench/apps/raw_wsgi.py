@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from bench.apps.jinja_page import render_page
+
 Headers = list[tuple[str, str]]
 Result = tuple[str, Headers, Iterable[bytes]]
 StartResponse = Callable[..., Any]
@@ -88,6 +90,10 @@ def download(environ: dict[str, Any]) -> Result:
     )
 
 
+def template(environ: dict[str, Any]) -> Result:
+    return _text("200 OK", HTML, render_page())
+
+
 def not_found(environ: dict[str, Any]) -> Result:
     return _text("404 Not Found", TEXT, "Not Found")
 
@@ -105,6 +111,7 @@ ROUTES: dict[tuple[str, str], Callable[[dict[str, Any]], Result]] = {
     ("GET", "/api/data"): api_data,
     ("GET", "/redirect-temp"): redirect_temp,
     ("GET", "/download"): download,
+    ("GET", "/template"): template,
 }
 
 

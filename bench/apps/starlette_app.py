@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,6 +15,15 @@ from starlette.responses import (
     StreamingResponse,
 )
 from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+# The template endpoint's data (bench/endpoints.py checks the page it renders to).
+USERS = [
+    {"name": "<b>alice</b>" if i == 0 else f"user{i}", "email": f"user{i}@example.com"}
+    for i in range(20)
+]
 
 
 async def index(request: Request) -> Response:
@@ -90,6 +100,10 @@ async def download(request: Request) -> Response:
     )
 
 
+async def template(request: Request) -> Response:
+    return templates.TemplateResponse(request, "page.html", {"title": "Users", "users": USERS})
+
+
 async def user_by_id(request: Request) -> Response:
     return HTMLResponse(f"User {request.path_params['id']}")
 
@@ -109,5 +123,6 @@ app = Starlette(
         Route("/redirect-temp", redirect_temp),
         Route("/download", download),
         Route("/users/{id:int}", user_by_id),
+        Route("/template", template),
     ]
 )

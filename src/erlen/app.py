@@ -13,25 +13,31 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from erlen import asgi as _asgi
+from erlen import _signal_gate, asgi as _asgi
+from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
-from erlen.ctx import Context, _cv_context
-from erlen.dispatch import ErrorHandler, HookKey, Pipeline, exception_class_and_code
+from erlen.ctx import Context, _cv_context, current_app
+from erlen.dispatch import Pipeline
 from erlen.exceptions import Aborter, HTTPException, RequestRedirect
+from erlen.http.forwarded import apply_proxy_fix
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
-from erlen.routing import Map, Rule
-from erlen.wrappers import Request, _request_line, refuse_untrusted_host
+from erlen.routing import BuildError, Map, Rule
+from erlen.scaffold import Scaffold, _instance_path_for, app_then_blueprints, setupmethod
+from erlen.sessions import SecureCookieSessionInterface, SessionInterface
+from erlen.wrappers import Request, _request_line, _split_blueprint_path, refuse_untrusted_host
 from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
+    from erlen.blueprints import Blueprint
     from erlen.testing import ErlenClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+
 
 _RESPONSE_CALL = Response.__call__
 
@@ -45,15 +51,25 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
-def _find_root_path(import_name: str) -> str:
-    module = sys.modules.get(import_name)
-    filename: str | None = getattr(module, "__file__", None)
-    if filename:
-        return os.path.dirname(os.path.abspath(filename))
-    return os.getcwd()
+def _server_name(host: str, scheme: str) -> str:
+    """``host`` lower-cased, without the scheme's default port."""
+    host = host.lower()
+    default_port = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host[: -len(default_port)]
+    return host
 
 
-class Erlen(Pipeline):
+def _subdomain_of(host: str, server_name: str) -> str:
+    """The labels of ``host`` before ``server_name``; '<invalid>' when it is elsewhere."""
+    labels = host.split(".")
+    server_labels = server_name.split(".")
+    if labels[-len(server_labels) :] != server_labels:
+        return "<invalid>"
+    return ".".join(label for label in labels[: -len(server_labels)] if label)
+
+
+class Erlen(Scaffold, TemplatesMixin, Pipeline):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -72,16 +88,28 @@ class Erlen(Pipeline):
     config_class: type[Config] = Config
     #: Class of :attr:`aborter`, made by :meth:`make_aborter`.
     aborter_class: type[Aborter] = Aborter
+    #: Opens and saves sessions (signed cookies, as Flask's); replace it to store them elsewhere.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     default_config: dict[str, Any] = {
         "DEBUG": None,
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "TRUSTED_HOSTS": None,
+        "PROXY_FIX": None,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
         "PREFERRED_URL_SCHEME": "http",
         "MAX_CONTENT_LENGTH": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -91,6 +119,8 @@ class Erlen(Pipeline):
         "TRAP_HTTP_EXCEPTIONS": False,
         "MAX_COOKIE_SIZE": 4093,
         "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "TEMPLATES_AUTO_RELOAD": None,
+        "EXPLAIN_TEMPLATE_LOADING": False,
     }
 
     def __init__(
@@ -106,47 +136,75 @@ class Erlen(Pipeline):
         instance_relative_config: bool = False,
         root_path: str | None = None,
     ) -> None:
-        self.import_name = import_name
-        self.root_path = root_path or _find_root_path(import_name)
-        self.static_folder: str | None = (
-            None if static_folder is None else os.path.join(self.root_path, static_folder)
+        if instance_path is None:
+            instance_path = None  # found below, once root_path is known
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
         )
-        if static_url_path is None and self.static_folder is not None:
-            static_url_path = "/" + os.path.basename(os.path.normpath(self.static_folder))
-        self.static_url_path = static_url_path.rstrip("/") if static_url_path else static_url_path
-        self.template_folder = template_folder
-        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        # The app's own context processor gives every template request, g and
+        # (when sessions are in use) session, as Flask's does.
+        self.template_context_processors[None] = [default_template_context]
+        self.instance_path = instance_path or self.auto_find_instance_path()
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
             self.default_config,
         )
         self.config["DEBUG"] = _env_flag("ERLEN_DEBUG") or _env_flag("FLASK_DEBUG")
         self.json: JSONProvider = self.json_provider_class(self)
-        self.url_map = self.url_map_class()
-        self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.before_request_funcs: dict[HookKey, list[Callable[[], Any]]] = {}
-        self.after_request_funcs: dict[HookKey, list[Callable[[Any], Any]]] = {}
-        self.teardown_request_funcs: dict[HookKey, list[Callable[[BaseException | None], Any]]] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
-        self.error_handler_spec: dict[
-            HookKey, dict[int | None, dict[type[BaseException], ErrorHandler]]
-        ] = {None: {}}
         self.before_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
         #: What :func:`erlen.abort` calls inside this app: code -> exception.
         self.aborter = self.make_aborter()
+        #: Registered blueprints by their dotted name.
+        self.blueprints: dict[str, Blueprint] = {}
+        #: Called as ``handler(error, endpoint, values)`` when ``url_for`` cannot build.
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self._got_first_request = False
         # endpoint -> (view, callable that runs it synchronously); rebuilt when
         # ``view_functions`` is changed, so the coroutine check is not per request.
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
-        if self.static_folder is not None:
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "Invalid static_host/host_matching combination: static_host"
+                    f" {static_host!r} needs host_matching=True, and host_matching"
+                    " needs a static_host when there is a static folder."
+                )
             # Like Flask: files under static_folder at static_url_path, endpoint 'static'.
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
+                host=static_host,
                 view_func=self.send_static_file,
             )
         self._logger: logging.Logger | None = None
+
+    def auto_find_instance_path(self) -> str:
+        """``instance`` next to the app's module or package, or
+        ``<prefix>/var/<name>-instance`` for an installed package."""
+        return _instance_path_for(self.import_name, self.root_path, self.name)
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open ``resource`` relative to :attr:`instance_path` (may write, unlike open_resource)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- properties -----------------------------------------------------------------
 
@@ -168,6 +226,7 @@ class Erlen(Pipeline):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        self._debug_changed(value)
 
     @property
     def testing(self) -> bool:
@@ -177,6 +236,28 @@ class Erlen(Pipeline):
     @testing.setter
     def testing(self, value: bool) -> None:
         self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        """The key that signs session cookies (``SECRET_KEY`` config)."""
+        key: str | bytes | None = self.config["SECRET_KEY"]
+        return key
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """How long a permanent session lasts (``PERMANENT_SESSION_LIFETIME``; seconds allowed)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def logger(self) -> logging.Logger:
@@ -199,6 +280,18 @@ class Erlen(Pipeline):
 
     # -- registration ---------------------------------------------------------------
 
+    def _check_setup_finished(self, f_name: str) -> None:
+        # A registration may change what requests need (see _make_plan).
+        self._reset_plan()
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called on the application."
+                " It has already handled its first request, any changes will not be"
+                " applied consistently.\nMake sure all imports, decorators, functions,"
+                " etc. needed to set up the application are done before running it."
+            )
+
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,
@@ -246,72 +339,10 @@ class Erlen(Pipeline):
         if view_func is not None:
             self.view_functions[endpoint] = view_func
 
-    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Decorator registering a view for ``rule`` (``methods``, ``endpoint``, ...)."""
-
-        def decorator(function: F) -> F:
-            endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, function, **options)
-            return function
-
-        return decorator
-
-    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
-        if "methods" in options:
-            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
-        return self.route(rule, methods=[method], **options)
-
-    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["GET"])``."""
-        return self._method_route("GET", rule, options)
-
-    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["POST"])``."""
-        return self._method_route("POST", rule, options)
-
-    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["PUT"])``."""
-        return self._method_route("PUT", rule, options)
-
-    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["PATCH"])``."""
-        return self._method_route("PATCH", rule, options)
-
-    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
-        """Shortcut for ``route(rule, methods=["DELETE"])``."""
-        return self._method_route("DELETE", rule, options)
-
-    def endpoint(self, endpoint: str) -> Callable[[F], F]:
-        """Decorator attaching a view function to an endpoint registered elsewhere."""
-
-        def decorator(function: F) -> F:
-            self.view_functions[endpoint] = function
-            return function
-
-        return decorator
-
-    def before_request(self, function: F) -> F:
-        """Register a function run before each request; a non-None return is the response."""
-        self.before_request_funcs.setdefault(None, []).append(function)
-        self._reset_plan()
-        return function
-
-    def after_request(self, function: F) -> F:
-        """Register a function that receives and returns each response (last added runs first)."""
-        self.after_request_funcs.setdefault(None, []).append(function)
-        self._reset_plan()
-        return function
-
-    def teardown_request(self, function: F) -> F:
-        """Register a function run when the request ends, given the unhandled error or None."""
-        self.teardown_request_funcs.setdefault(None, []).append(function)
-        self._reset_plan()
-        return function
-
+    @setupmethod
     def teardown_appcontext(self, function: F) -> F:
         """Register a function run when the app context ends."""
         self.teardown_appcontext_funcs.append(function)
-        self._reset_plan()
         return function
 
     def before_serving(self, function: F) -> F:
@@ -324,22 +355,18 @@ class Erlen(Pipeline):
         self.after_serving_funcs.append(function)
         return function
 
-    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
-        """Decorator registering a handler for an HTTP status code or an exception class."""
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``'s routes, hooks and handlers on the app.
 
-        def decorator(function: F) -> F:
-            self.register_error_handler(code_or_exception, function)
-            return function
+        ``options`` (``url_prefix``, ``subdomain``, ``url_defaults``, ``name``)
+        override the blueprint's own for this registration.
+        """
+        blueprint.register(self, options)
 
-        return decorator
-
-    def register_error_handler(
-        self, code_or_exception: type[BaseException] | int, function: ErrorHandler
-    ) -> None:
-        """Register ``function`` for a status code or exception class (see :meth:`errorhandler`)."""
-        exception_class, code = exception_class_and_code(code_or_exception)
-        handlers = self.error_handler_spec[None].setdefault(code, {})
-        handlers[exception_class] = function
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
 
     # -- contexts -------------------------------------------------------------------
 
@@ -365,6 +392,9 @@ class Erlen(Pipeline):
         return client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def _make_context(self, environ: dict[str, Any]) -> Context:
+        proxy_fix = (self._plan or self._make_plan()).proxy_fix
+        if proxy_fix is not None:
+            apply_proxy_fix(environ, proxy_fix)
         # ``request.json_module`` is left to its default, ``erlen.json``, whose
         # functions use this app's provider (``app.json``) inside the request.
         has_path = bool(environ.get("PATH_INFO"))
@@ -379,8 +409,12 @@ class Erlen(Pipeline):
             )
         return self._route(request_class(environ), has_path, query_string)
 
-    def _match(self, path: str, method: str, query_string: str) -> tuple[Rule, dict[str, Any]]:
+    def _match(
+        self, path: str, method: str, query_string: str, request: Request | None = None
+    ) -> tuple[Rule, dict[str, Any]]:
         url_map = self.url_map
+        if request is not None and url_map._routes_on_host:
+            return url_map.match(path, method, query_string, domain=self._domain_of(request))
         # PERF: the path and method are canonical already; a Map subclass
         # with its own match() still gets every call.
         if type(url_map) is Map:
@@ -398,7 +432,7 @@ class Erlen(Pipeline):
             # The path and method Request.__init__ read from the environ (as
             # Flask routes on the environ, not on a subclass's properties).
             request.url_rule, request.view_args = self._match(
-                request._path, request._method, query_string
+                request._path, request._method, query_string, request
             )
         except HTTPException as error:
             self._store_routing_error(request, error)
@@ -418,9 +452,14 @@ class Erlen(Pipeline):
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
-        if self.config.get("TRUSTED_HOSTS") is not None or self.request_class.trusted_hosts:
-            # The Host header must be checked before routing: no deferring.
-            # PERF: apps without TRUSTED_HOSTS pay the one dict read above.
+        if (
+            self.url_map._routes_on_host
+            or self.config.get("TRUSTED_HOSTS") is not None
+            or self.request_class.trusted_hosts
+        ):
+            # Routing on the subdomain or host, and trusted hosts, need the
+            # request's Host header: no deferring. PERF: other apps pay one
+            # attribute and one dict read.
             return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
             rule, view_args = self._match(path, method, query_string)
@@ -455,6 +494,19 @@ class Erlen(Pipeline):
         request.url_rule = None
         request.routing_exception = RequestRedirect(target)
 
+    def _domain_of(self, request: Request) -> str:
+        """What the request's rules are matched on: its host (``host_matching``),
+        else its subdomain under ``SERVER_NAME`` ('' unless ``subdomain_matching``)."""
+        url_map = self.url_map
+        host = _server_name(request.host, request.scheme)
+        if url_map.host_matching:
+            return host
+        if not self.subdomain_matching:
+            return url_map.default_subdomain or ""
+        server_name = self.config["SERVER_NAME"]
+        server_name = host if not server_name else _server_name(server_name, request.scheme)
+        return _subdomain_of(host, server_name)
+
     @staticmethod
     def _absolute_redirect(request: Request, new_url: str) -> str:
         # ``redirect_to`` may already name a full URL; a path is made absolute.
@@ -468,10 +520,15 @@ class Erlen(Pipeline):
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; ``app(environ, start_response)`` calls this."""
+        # Registrations are over: the setup methods refuse from now on (as Flask's do).
+        self._got_first_request = True
+
         context = self._make_context(environ)
         context.depth = 1
         token = _cv_context.set(context)
         error: BaseException | None = None
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self)
         try:
             response, error = self._serve_sync(context)
             try:
@@ -516,26 +573,35 @@ class Erlen(Pipeline):
         """Whether ``wsgi_app`` is not this class's own (WSGI middleware wraps it)."""
         return "wsgi_app" in self.__dict__ or type(self).wsgi_app is not Erlen.wsgi_app
 
-    # -- files --------------------------------------------------------------------------
+    # -- URL building -------------------------------------------------------------
 
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """``max_age`` for files sent by the app: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and of the endpoint's
+        blueprints (outermost first) fill in ``values`` for ``url_for``."""
+        registry = self.url_default_functions
+        if not registry:
+            return
+        blueprints: list[str] = []
+        if "." in endpoint:
+            blueprints = _split_blueprint_path(endpoint.rpartition(".")[0])
+        for function in app_then_blueprints(registry, blueprints):
+            function(endpoint, values)
 
-    def send_static_file(self, filename: str) -> Response:
-        """Serve ``filename`` from ``static_folder`` (404 when it is missing or escapes it)."""
-        from erlen.exceptions import NotFound
-        from erlen.files import send_from_directory
-
-        if self.static_folder is None:
-            raise NotFound()
-        max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(self.static_folder, filename, max_age=max_age)
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Ask each ``url_build_error_handlers`` entry for a URL; re-raise if none gives one."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as new_error:
+                error = new_error
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
 
     # -- URLs and running -------------------------------------------------------------
 
@@ -612,6 +678,8 @@ class _ContextManager:
     def push(self) -> None:
         self._context.depth += 1
         self._tokens.append(_cv_context.set(self._context))
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self._app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         self._context.depth -= 1
@@ -629,8 +697,6 @@ class _ContextManager:
 
 def make_response(*args: Any) -> Response:
     """Make a response from view-style return values, in the current app."""
-    from erlen.ctx import current_app
-
     if not args:
         return current_app.response_class()
     if len(args) == 1:

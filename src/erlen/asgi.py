@@ -15,20 +15,25 @@ import asyncio
 import collections
 import contextvars
 import functools
+import logging
 import sys
+import tempfile
 import threading
 import types
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
+from erlen import _signal_gate, syncasync
 from erlen.ctx import Context, _cv_context
-from erlen.exceptions import BadRequest
+from erlen.dispatch import release_request
+from erlen.exceptions import ClientDisconnected
+from erlen.http.body import has_no_body
 from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
 from erlen.syncasync import call_on_loop, run_sync
 from erlen.wrappers import Request, _with_one_slash
-from erlen.wsgi import app_iter as _wsgi_app_iter, wsgi_header_list
+from erlen.wsgi import ResponseBody, app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -40,6 +45,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 T = TypeVar("T")
 
+# Sync generator bodies streaming now (each holds a pool thread), under a lock:
+# streams on several loops (test clients in threads) may count at once.
+_sync_streams = 0
+_sync_streams_lock = threading.Lock()
+_warned_pool_full = False
+_logger = logging.getLogger("erlen.asgi")
+
 
 class ASGIProtocolError(RuntimeError):
     """The server sent a scope or message that breaks the ASGI specification."""
@@ -49,10 +61,31 @@ class _NotStarted(Exception):
     """Building the response's headers failed before anything was sent."""
 
 
-class ClientDisconnected(BadRequest):
-    """The client went away before the request body was read."""
+def _count_sync_stream(change: int) -> None:
+    """Track the sync streams holding pool threads; warn once when they hold all."""
+    global _sync_streams, _warned_pool_full
+    with _sync_streams_lock:
+        _sync_streams += change
+        streams = _sync_streams
+    pool_size = syncasync.pool_size()
+    if change > 0 and streams >= pool_size and not _warned_pool_full:
+        _warned_pool_full = True
+        _logger.warning(
+            "%d sync generator responses are streaming and hold all %d threads of"
+            " erlen's worker pool: sync views and other streams now wait for a thread."
+            " Set ERLEN_SYNC_THREADS higher, or stream with an async generator.",
+            streams,
+            pool_size,
+        )
 
-    description = "The client disconnected before the request body was received."
+
+#: Bytes of a request body a sync view's request keeps in memory; past this
+#: the body received for it goes to a temporary file (see
+#: ASGIInput.receive_for_sync_view).
+SPOOL_MEMORY = 1024 * 1024
+
+
+_DISCONNECTED = "The client disconnected before the request body was received."
 
 
 class ASGIInput:
@@ -60,17 +93,64 @@ class ASGIInput:
 
     Reads from a worker thread wait on the loop; reads on the loop thread can
     only use what :meth:`receive_all` already buffered (otherwise they would
-    deadlock), and say so instead of hanging.
+    deadlock), and say so instead of hanging. For a sync view the body is
+    received on the loop before a thread is taken
+    (:meth:`receive_for_sync_view`), so reads in the view never wait on the
+    network.
     """
 
-    __slots__ = ("_buffer", "_loop", "_receive", "complete", "disconnected")
+    __slots__ = ("_buffer", "_loop", "_receive", "_spool", "complete", "disconnected")
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
         self._receive = receive
         self._loop = loop
         self._buffer = bytearray()
+        # The start of the body, on disk past SPOOL_MEMORY bytes; read before _buffer.
+        self._spool: IO[bytes] | None = None
         self.complete = False
         self.disconnected = False
+
+    async def receive_for_sync_view(self, request: Request) -> None:
+        """Receive the body on the loop before a sync view's thread is taken.
+
+        A slow client then holds no pool thread (only its connection). At
+        most ``max_content_length`` bytes are received: a declared length
+        over it is not received at all, and a chunked body stops as soon as
+        it crosses it, so the request answers 413 without buffering the rest.
+        Past :data:`SPOOL_MEMORY` bytes the body goes to a temporary file, so
+        a large upload is never all in memory. A client that leaves midway
+        leaves a short body (the request reports the disconnect as a 400).
+        """
+        if self.complete:
+            return
+        limit = request.max_content_length
+        length = request.content_length
+        if limit is not None and length is not None and length > limit:
+            return  # refused with 413 when the body is opened; nothing to receive
+        if length is not None and limit is None:
+            limit = length  # a longer body is cut at the declared length anyway
+        spooled = 0
+        try:
+            while not self.complete and (limit is None or spooled + len(self._buffer) <= limit):
+                await self._receive_chunk()
+                if len(self._buffer) > SPOOL_MEMORY:
+                    spool = self._spool
+                    if spool is None:
+                        spool = self._spool = tempfile.SpooledTemporaryFile(SPOOL_MEMORY)  # noqa: SIM115 -- lives as long as the body
+                    spool.write(self._buffer)
+                    spooled += len(self._buffer)
+                    self._buffer.clear()
+        except ClientDisconnected:
+            pass  # complete and short: reading the body reports it
+        finally:
+            if self._spool is not None:
+                self._spool.seek(0)
+
+    def _drop_spool(self) -> None:
+        spool = self._spool
+        if spool is not None:
+            self._spool = None
+            spool.close()
 
     async def _receive_chunk(self) -> None:
         message = await self._receive()
@@ -92,7 +172,7 @@ class ASGIInput:
         elif kind == "http.disconnect":
             self.disconnected = True
             self.complete = True
-            raise ClientDisconnected()
+            raise ClientDisconnected(_DISCONNECTED)
         else:
             raise ASGIProtocolError(f"unexpected ASGI message {kind!r} while reading the body")
 
@@ -102,6 +182,10 @@ class ASGIInput:
             await self._receive_chunk()
 
     def _fill(self, size: int) -> None:
+        if self.disconnected and (size < 0 or len(self._buffer) < size):
+            # The disconnect was received already (on the loop, see
+            # receive_for_sync_view): the body ends short.
+            raise ClientDisconnected(_DISCONNECTED)
         while not self.complete and (size < 0 or len(self._buffer) < size):
             try:
                 running = asyncio.get_running_loop()
@@ -117,6 +201,15 @@ class ASGIInput:
 
     def read(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
+        if self._spool is not None:
+            data = self._spool.read(size)
+            if 0 <= size <= len(data):
+                return data
+            self._drop_spool()  # exhausted: the rest is in _buffer, or still to come
+            return data + self._read_buffered(-1 if size < 0 else size - len(data))
+        return self._read_buffered(size)
+
+    def _read_buffered(self, size: int) -> bytes:
         self._fill(size)
         if size < 0 or size >= len(self._buffer):
             data = bytes(self._buffer)
@@ -128,6 +221,15 @@ class ASGIInput:
 
     def readline(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
+        if self._spool is not None:
+            line = self._spool.readline(size)
+            if line.endswith(b"\n") or 0 <= size <= len(line):
+                return line
+            self._drop_spool()
+            return line + self._readline_buffered(-1 if size < 0 else size - len(line))
+        return self._readline_buffered(size)
+
+    def _readline_buffered(self, size: int) -> bytes:
         while b"\n" not in self._buffer and not self.complete:
             if 0 <= size <= len(self._buffer):
                 break
@@ -314,6 +416,9 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
             f" headers (name, value) pairs): {error}"
         ) from None
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
+    if app._plan is not None and app._plan.proxy_fix is not None:
+        # Trusted proxies rewrite the environ's keys: it is made now.
+        return app._make_context(build_environ(scope, body)), body
     request_class = app.request_class
     if request_class._plain_init:
         # PERF: routing needs only the method and path; the request object is
@@ -334,10 +439,15 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
 
 def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: Any) -> Request:
     """The request of an ASGI context routed without it (see Erlen._route_deferred)."""
-    return app.request_class._deferred(method, path, build_environ, scope, body)
+    request = app.request_class._deferred(method, path, build_environ, scope, body)
+    # What the scope holds as the request wants it is taken as it is, so
+    # reading ``args`` builds no environ (the scope was checked up front).
+    request._query_string = scope.get("query_string", b"")
+    return request
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
+    app._got_first_request = True  # registrations are over (see Erlen.wsgi_app)
     plan = app._plan or app._make_plan()
     if plan.wsgi_middleware:
         # ``app.wsgi_app`` was wrapped (ProxyFix, say): ASGI requests go
@@ -346,9 +456,14 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         return
     context, body = _make_request(app, scope, receive)
     context.depth = 1
+    preserve = scope.get(PRESERVE_CONTEXT)
+    if preserve is not None:
+        _preserve_context(app, context, preserve)
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     ended = False
+    if _signal_gate.active is not None:
+        _signal_gate.active.send_appcontext_pushed(app)
     try:
         view = app._runs_on_loop(context)
         if view is not None:
@@ -366,7 +481,10 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             encoded = None
         else:
             # Sync user code: all of it (hooks, view, handlers, teardown) in
-            # one worker thread.
+            # one worker thread, once the body is in (a slow upload then
+            # holds no thread).
+            if not body.complete:
+                await body.receive_for_sync_view(cast(Request, context.request))
             response, error, encoded, ended = await run_sync(_serve_in_worker, app, context)
         source: Any = response.response
         if encoded is None and (
@@ -411,13 +529,31 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         if not ended:
             context.depth -= 1
             if context.depth == 0:
-                if view is None and plan.teardown:
+                if isinstance(error, GeneratorExit):
+                    # The coroutine was dropped unfinished (a test client's,
+                    # collected): nothing may be awaited any more.
+                    release_request(context)
+                elif view is None and plan.teardown:
                     # A sync request's teardown functions, after its stream.
                     await run_sync(app._teardown, context, error)
                 else:
                     await app._teardown_async(context, error)
         if token is not None:
-            _cv_context.reset(token)
+            try:
+                _cv_context.reset(token)
+            except ValueError:
+                pass  # closed from another context: the dropped coroutine again
+
+
+#: Scope key of a test client's ``with client:`` block: called with a context
+#: manager of the request's context so the block can keep it active afterwards.
+PRESERVE_CONTEXT = "erlen.preserve_context"
+
+
+def _preserve_context(app: Erlen, context: Context, preserve: Callable[[Any], Any]) -> None:
+    from erlen.app import _ContextManager
+
+    preserve(_ContextManager(app, context))
 
 
 async def _serve_through_wsgi(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
@@ -439,8 +575,7 @@ async def _serve_through_wsgi(app: Erlen, scope: Scope, receive: Receive, send: 
         await send(start)
         await send({"type": "http.response.body", "body": first})
         return
-    await send(start)
-    await _stream_sync_body(rest, send, receive)
+    await _stream_sync_body(rest, start, send, receive)
 
 
 class _WSGIRest:
@@ -509,8 +644,7 @@ def _method_of(context: Context) -> str:
 
 def _buffered_headers(response: Response) -> list[tuple[bytes, bytes]] | None:
     """The encoded headers of a one-item bytes body when no send rule changes them."""
-    code = response._status_code
-    if code < 200 or code == 204 or code == 304:
+    if has_no_body(response._status_code):
         return None
     return _headers_as_sent(response)
 
@@ -687,16 +821,14 @@ async def send_response(
         # and 304) applied as on WSGI.
         code = response._status_code
         try:
-            encoded = (
-                _headers_as_sent(response) if code >= 200 and code != 204 and code != 304 else None
-            )
+            encoded = None if has_no_body(code) else _headers_as_sent(response)
             if encoded is None:
                 encoded = _encode_headers(wsgi_header_list(response, request))
         except Exception as error:
             response.close()
             raise _NotStarted() from error
         body = source[0]
-        if method == "HEAD" or code < 200 or code == 204 or code == 304:
+        if has_no_body(code, method):
             body = b""
         await send({"type": "http.response.start", "status": code, "headers": encoded})
         await send({"type": "http.response.body", "body": body})
@@ -733,8 +865,7 @@ async def send_response(
         await send(start)
         await send({"type": "http.response.body", "body": body})
         return
-    await send(start)
-    await _stream_sync_body(app_iter, send, receive)
+    await _stream_sync_body(app_iter, start, send, receive)
 
 
 async def _send_path(response: Response, method: str, send: Send) -> None:
@@ -746,15 +877,17 @@ async def _send_path(response: Response, method: str, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": code, "headers": _encode_headers(headers)}
         )
-        if method == "HEAD" or code < 200 or code in (204, 304):
+        if has_no_body(code, method):
             await send({"type": "http.response.body", "body": b""})
         else:
             await send({"type": "http.response.pathsend", "path": path})
     finally:
-        close = getattr(app_iter, "close", None)
-        if close is not None:
-            close()
-        response.close()
+        # The body wrapper closes the response (and runs call_on_close) once;
+        # without one, the response is closed directly. Never both.
+        if isinstance(app_iter, ResponseBody):
+            app_iter.close()
+        else:
+            response.close()
 
 
 _END = object()
@@ -765,15 +898,21 @@ WATCH_AFTER = 0.05
 STREAM_WINDOW = 8
 
 
-async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Receive) -> None:
-    """Stream a sync iterable produced in one worker thread.
+async def _stream_sync_body(
+    app_iter: Iterable[bytes], start: Message, send: Send, receive: Receive
+) -> None:
+    """Send ``start``, then stream a sync iterable produced in one worker thread.
 
     The thread owns the iterator from first ``next`` to ``close`` (a generator
     cannot be closed from another thread while it runs) and hands chunks over
     without waiting for each send; it wakes the loop only when the loop is
     waiting for a chunk, so a fast generator costs a few wake-ups, not one per
     chunk. A window of chunks keeps memory bounded. Once the client is gone
-    (see :class:`_HangUp`), the thread stops at its next chunk.
+    (see :class:`_HangUp`) or ``send`` fails, the thread stops at its next
+    chunk. Whatever ends the stream, this returns (or raises) only after the
+    thread has closed the body: its ``finally`` blocks and ``call_on_close``
+    functions have run exactly once, and no thread touches the loop afterwards.
+    A disconnect once the last message was sent is not an error.
     """
     loop = asyncio.get_running_loop()
     ready: collections.deque[tuple[Any, BaseException | None]] = collections.deque()
@@ -794,7 +933,7 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
         with lock:
             ready.append((item, error))
             waiter = waiting.pop()() if waiting else None
-        if waiter is not None:
+        if waiter is not None and not stopped.is_set():
             try:
                 loop.call_soon_threadsafe(wake, waiter)
             except RuntimeError:  # the loop is closed: nobody is listening any more
@@ -802,6 +941,8 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
 
     def produce() -> None:
         try:
+            if stopped.is_set():
+                return  # over before this thread started: only the close is due
             for chunk in app_iter:
                 window.acquire()
                 if stopped.is_set():
@@ -819,6 +960,7 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
             if close is not None:
                 close()
 
+    _count_sync_stream(1)
     producer = asyncio.ensure_future(run_sync(produce))
     # Watched from the start, unlike async bodies: the worker thread keeps
     # the loop reachable, so a registry timer on it would keep this stream
@@ -826,7 +968,9 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
     # dwarfs the watcher task anyway.
     hang_up = _HangUp(receive)
     hang_up.start()
+    dropped = False
     try:
+        await send(start)
         while True:
             with lock:
                 if ready:
@@ -842,23 +986,55 @@ async def _stream_sync_body(app_iter: Iterable[bytes], send: Send, receive: Rece
                 raise error
             if item is _END:
                 await send({"type": "http.response.body", "body": b""})
-                await producer
-                return
+                # Complete: the server may now answer receive() with
+                # http.disconnect, which is no reason to cancel anything.
+                hang_up.stop()
+                break
             await send({"type": "http.response.body", "body": item, "more_body": True})
             window.release()
     except asyncio.CancelledError:
         if not hang_up.absorbs_cancellation():
             raise
         # The client went away: the producer stops at its next chunk and
-        # closes the body in its thread; wait for that, so cleanup (finally
-        # blocks, call_on_close, teardown) is over when we return.
-        stopped.set()
-        window.release()
-        await producer
-    finally:
+        # closes the body in its thread (awaited below).
+    except GeneratorExit:
+        # The coroutine itself is being closed unfinished (a dropped test
+        # client's, collected): nothing can be awaited; the producer stops
+        # at its next chunk and closes the body in its thread.
+        dropped = True
         hang_up.stop()
         stopped.set()
         window.release()
+        _count_sync_stream(-1)
+        raise
+    finally:
+        if not dropped:
+            hang_up.stop()
+            stopped.set()
+            window.release()
+            try:
+                await _join(producer, hang_up)
+            finally:
+                _count_sync_stream(-1)
+
+
+async def _join(producer: asyncio.Future[Any], hang_up: _HangUp) -> None:
+    """Wait until the producer thread is over, even when this task is cancelled meanwhile.
+
+    ``asyncio.wait`` (unlike awaiting the future) leaves the future alone when
+    the waiting task is cancelled; a cancellation that is not the hang-up's
+    is raised again once the thread is done.
+    """
+    cancelled = False
+    while not producer.done():
+        try:
+            await asyncio.wait((producer,))
+        except asyncio.CancelledError:
+            if not hang_up.absorbs_cancellation():
+                cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    producer.result()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -876,10 +1052,12 @@ class _HangUp:
 
     Servers may drop sends silently after a disconnect, so without this a
     body would run on forever. The watcher (a task waiting on ``receive``)
-    is started by :class:`_LongStreams` only for streams that last.
+    is started by :class:`_LongStreams` only for streams that last. Once
+    stopped (the response is complete, or the stream is over), a disconnect
+    cancels nothing.
     """
 
-    __slots__ = ("finished", "receive", "task", "watcher")
+    __slots__ = ("absorbed", "finished", "hung_up", "receive", "task", "watcher")
 
     def __init__(self, receive: Receive) -> None:
         task = asyncio.current_task()
@@ -888,6 +1066,8 @@ class _HangUp:
         self.receive = receive
         self.watcher: asyncio.Future[None] | None = None
         self.finished = False
+        self.hung_up = False
+        self.absorbed = False
 
     def start(self) -> None:
         if not self.finished:
@@ -896,17 +1076,19 @@ class _HangUp:
 
     def _hang_up(self, watcher: asyncio.Future[None]) -> None:
         if not self.finished and not watcher.cancelled() and watcher.exception() is None:
+            self.hung_up = True
             self.task.cancel()
 
     def absorbs_cancellation(self) -> bool:
         """Whether a CancelledError in the task is this hang-up's (not the server's).
 
-        If it is, the task's cancellation is taken back (``uncancel``) so the
-        stream can clean up and return normally.
+        The first time it is, the task's cancellation is taken back
+        (``uncancel``) so the stream can clean up and return normally; the
+        hang-up cancels once, so any later CancelledError is someone else's.
         """
-        watcher = self.watcher
-        if watcher is None or not watcher.done() or watcher.cancelled():
+        if not self.hung_up or self.absorbed:
             return False
+        self.absorbed = True
         uncancel = getattr(self.task, "uncancel", None)
         if uncancel is not None:
             uncancel()
@@ -1005,7 +1187,7 @@ async def _send_async_body(
         response.close()
         raise _NotStarted() from error
     status = response._status_code
-    send_body = method != "HEAD" and not (status < 200 or status in (204, 304))
+    send_body = not has_no_body(status, method)
     watch, hang_up = _watched(receive)
     try:
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
+    from erlen.sessions import SessionMixin
     from erlen.wrappers import Request
 
 T = TypeVar("T")
@@ -60,7 +61,19 @@ class Context:
     views never read ``request``).
     """
 
-    __slots__ = ("_g", "_request", "after_request_functions", "app", "depth", "pending_request")
+    __slots__ = (
+        "_flashes",  # set by get_flashed_messages only (PERF: not in __init__)
+        "_g",
+        "_request",
+        "_session",
+        "after_request_functions",
+        "app",
+        "depth",
+        "pending_request",
+    )
+
+    #: What get_flashed_messages took from the session in this request.
+    _flashes: list[Any]
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
         self.app = app
@@ -70,6 +83,9 @@ class Context:
         self.pending_request: tuple[Any, ...] | None = None
         # PERF: most requests never touch ``g``; it is made on first use.
         self._g: _AppGlobals | None = None
+        # The session, opened on first use of ``erlen.session`` (see erlen.sessions);
+        # the pipeline saves it only when it is not None.
+        self._session: SessionMixin | None = None
         self.after_request_functions: list[Callable[[Response], Response]] = _NO_FUNCTIONS
         # How many holders keep the context alive (the dispatch, a
         # stream_with_context body, a ``with`` block): teardown runs at zero.
@@ -204,13 +220,41 @@ class _Proxy:
     def __getitem__(self, key: Any) -> Any:
         return self._resolve()[key]
 
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._resolve()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._resolve()[key]
+
+    def __len__(self) -> int:
+        return len(self._resolve())
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._resolve()(*args, **kwargs)
+
+
+def _get_session() -> SessionMixin:
+    context = _cv_context.get(None)
+    if context is None:
+        raise RuntimeError(
+            "Working outside of request context: 'session' is only available while"
+            " a request is handled. Use 'with app.test_request_context():' in tests."
+        )
+    session = context._session
+    if session is None:
+        from erlen.sessions import open_session
+
+        session = context._session = open_session(context)
+    # Any use of the proxy counts as reading the session (Flask 3.1.3): the
+    # response then varies by Cookie (CVE-2023-30861, CVE-2026-27205).
+    session.accessed = True
+    return session
 
 
 request = cast("Request", _Proxy(_get_request))
 current_app = cast("Erlen", _Proxy(lambda: current_context().app))
 g = cast(_AppGlobals, _Proxy(lambda: current_context().g))
+session = cast("SessionMixin", _Proxy(_get_session))
 
 
 def after_this_request(function: Callable[[Response], Response]) -> Callable[[Response], Response]:

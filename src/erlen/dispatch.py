@@ -23,6 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
+from erlen import _signal_gate
 from erlen.ctx import Context, _cv_context, current_context
 from erlen.exceptions import (
     BadRequest,
@@ -30,14 +31,17 @@ from erlen.exceptions import (
     HTTPException,
     InternalServerError,
     RequestRedirect,
-    default_exceptions,
-    foreign_handler_key,
+    exception_class_and_code,
     handler_mro,
     is_http_exception,
 )
+from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
+from erlen.scaffold import app_then_blueprints, blueprints_then_app, find_error_handler
+from erlen.sessions import save_opened_session
 from erlen.syncasync import _coroutine_flags, call_on_loop, is_async, run_coroutine_sync, run_sync
+from erlen.wrappers import _split_blueprint_path
 
 if TYPE_CHECKING:
     from erlen.config import Config
@@ -97,17 +101,25 @@ class DispatchPlan:
     replaced, so only the sync methods run (on ASGI in one worker thread).
     ``teardown``: a teardown function is registered. ``wsgi_middleware``:
     ``app.wsgi_app`` was replaced, so ASGI requests go through it too.
+    ``proxy_fix``: the ``PROXY_FIX`` counts of trusted proxies, or None.
     """
 
-    __slots__ = ("flat", "overrides", "teardown", "wsgi_middleware")
+    __slots__ = ("flat", "overrides", "proxy_fix", "teardown", "wsgi_middleware")
 
     def __init__(
-        self, *, flat: bool, overrides: bool, teardown: bool, wsgi_middleware: bool
+        self,
+        *,
+        flat: bool,
+        overrides: bool,
+        teardown: bool,
+        wsgi_middleware: bool,
+        proxy_fix: tuple[int, int, int, int, int] | None = None,
     ) -> None:
         self.flat = flat
         self.overrides = overrides
         self.teardown = teardown
         self.wsgi_middleware = wsgi_middleware
+        self.proxy_fix = proxy_fix
 
     def __repr__(self) -> str:
         flags = [name for name in self.__slots__ if getattr(self, name)]
@@ -119,6 +131,30 @@ def _overridden(app: Any, names: tuple[str, ...]) -> bool:
     return any(
         name in app.__dict__ or getattr(cls, name) is not getattr(Pipeline, name) for name in names
     )
+
+
+def _keyed_by_blueprint(registry: dict[Any, Any]) -> bool:
+    """Whether a registry holds entries of some blueprint (a key other than None)."""
+    return len(registry) > 1 or (bool(registry) and None not in registry)
+
+
+def _current_blueprints() -> list[str]:
+    """The current request's blueprint chain, innermost first, without making a
+    request that was routed but not made yet."""
+    context = _cv_context.get(None)
+    if context is None:
+        return []
+    request = context._request
+    if request is not None:
+        rule = request.url_rule
+    elif context.pending_request is not None:
+        rule = context.pending_request[1]
+    else:
+        return []
+    endpoint = None if rule is None else rule.endpoint
+    if not endpoint or "." not in endpoint:
+        return []
+    return _split_blueprint_path(endpoint.rpartition(".")[0])
 
 
 # -- the pipeline ---------------------------------------------------------------------
@@ -142,6 +178,11 @@ class Pipeline:
         teardown_request_funcs: dict[HookKey, list[Callable[[BaseException | None], Any]]]
         teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]]
         error_handler_spec: dict[HookKey, dict[int | None, dict[type[BaseException], Any]]]
+        url_value_preprocessors: dict[HookKey, list[Callable[[str | None, Any], None]]]
+        _got_first_request: bool
+
+        def _domain_of(self, request: Request) -> str: ...
+
         _sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]]
 
         @property
@@ -161,12 +202,20 @@ class Pipeline:
     def _make_plan(self) -> DispatchPlan:
         """Choose the dispatch plan once: registrations are over at the first request."""
         overrides = _overridden(self, DISPATCH_STEPS)
-        hooks = bool(self.before_request_funcs or self.after_request_funcs)
+        hooks = bool(
+            self.before_request_funcs or self.after_request_funcs or self.url_value_preprocessors
+        )
+        proxy_fix = self.config.get("PROXY_FIX")
+        # Signals with receivers are sent from the general path's steps.
+        signals = _signal_gate.active is not None
+        if not signals:
+            _signal_gate.planned_without_signals.add(self)
         plan = DispatchPlan(
-            flat=not (overrides or hooks or self._force_general_dispatch),
+            flat=not (overrides or hooks or self._force_general_dispatch or signals),
             overrides=overrides,
-            teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs),
+            teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs or signals),
             wsgi_middleware=self._wsgi_app_replaced(),
+            proxy_fix=None if proxy_fix is None else proxy_fix_counts(proxy_fix),
         )
         self._plan = plan
         return plan
@@ -183,6 +232,8 @@ class Pipeline:
 
     def full_dispatch_request(self, context: Context | None = None) -> Response:
         """Run the before-request hooks, the view, and turn the result into a response."""
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_request_started(self)
         try:
             rv = self.preprocess_request()
             if rv is None:
@@ -192,13 +243,13 @@ class Pipeline:
         return self.finalize_request(rv)
 
     def preprocess_request(self) -> Any:
-        """Run the ``before_request`` functions; the first non-None result wins."""
-        functions = self.before_request_funcs.get(None)
-        if functions:
-            for function in functions:
-                rv = self.ensure_sync(function)()
-                if rv is not None:
-                    return rv
+        """Run the URL value preprocessors, then the ``before_request`` functions (the app's,
+        then each blueprint's, outermost first); the first non-None result wins."""
+        self._run_url_value_preprocessors()
+        for function in self._before_request_functions():
+            rv = self.ensure_sync(function)()
+            if rv is not None:
+                return rv
         return None
 
     def dispatch_request(self) -> Any:
@@ -230,7 +281,7 @@ class Pipeline:
         """The automatic ``OPTIONS`` answer: an empty response with ``Allow``."""
         request = current_context().request
         assert request is not None
-        methods = self.url_map.allowed_methods(request.path)
+        methods = self.url_map.allowed_methods(request.path, self._domain_of(request))
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
         return response
@@ -240,6 +291,8 @@ class Pipeline:
         response = self.make_response(rv)
         try:
             response = self.process_response(response)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_request_finished(self, response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released
@@ -252,26 +305,22 @@ class Pipeline:
         context = current_context()
         for function in context.after_request_functions:
             response = self.ensure_sync(function)(response)
-        functions = self.after_request_funcs.get(None)
-        if functions:
-            for function in reversed(functions):
-                response = self.ensure_sync(function)(response)
+        for function in self._after_request_functions():
+            response = self.ensure_sync(function)(response)
+        save_opened_session(self, context, response)
         return response
 
     # -- errors ---------------------------------------------------------------------
 
-    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
+    def _find_error_handler(
+        self, error: BaseException, blueprints: list[str] | None = None
+    ) -> ErrorHandler | None:
         exception_class, code = exception_class_and_code(type(error))
-        spec = self.error_handler_spec[None]
-        for key in (code, None) if code is not None else (None,):
-            handlers = spec.get(key)
-            if not handlers:
-                continue
-            for klass in handler_mro(exception_class):
-                handler = handlers.get(klass)
-                if handler is not None:
-                    return cast(ErrorHandler, handler)
-        return None
+        spec = self.error_handler_spec
+        if blueprints is None:
+            # PERF: the request's blueprints matter only when some registered handlers.
+            blueprints = _current_blueprints() if _keyed_by_blueprint(spec) else []
+        return find_error_handler(spec, exception_class, code, blueprints)
 
     def trap_http_exception(self, error: Exception) -> bool:
         """Whether an HTTP exception should propagate like any other error (config traps)."""
@@ -308,6 +357,8 @@ class Pipeline:
 
     def handle_exception(self, error: Exception) -> Response:
         """An unhandled error: re-raised when propagating, else logged and answered with 500."""
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_got_request_exception(self, error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
@@ -335,11 +386,10 @@ class Pipeline:
     # -- teardown -------------------------------------------------------------------
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_request`` functions of the current request (last added first)."""
-        functions = self.teardown_request_funcs.get(None)
-        if functions:
-            for function in reversed(functions):
-                self.ensure_sync(function)(exc)
+        """Run the ``teardown_request`` functions of the current request (its blueprints'
+        first, innermost first, then the app's; last added first)."""
+        for function in self._teardown_request_functions():
+            self.ensure_sync(function)(exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_appcontext`` functions (last added first)."""
@@ -348,22 +398,32 @@ class Pipeline:
 
     def _teardown(self, context: Context, error: BaseException | None) -> None:
         """End ``context``: teardown functions, then the request's resources."""
-        if self.teardown_request_funcs or self.teardown_appcontext_funcs:
+        signals = _signal_gate.active
+        if self.teardown_request_funcs or self.teardown_appcontext_funcs or signals is not None:
             token = _cv_context.set(context)
             try:
                 if context.has_request:
                     self.do_teardown_request(error)
+                    if signals is not None:
+                        signals.send_request_tearing_down(self, error)
                 self.do_teardown_appcontext(error)
+                if signals is not None:
+                    signals.send_appcontext_tearing_down(self, error)
             finally:
                 _cv_context.reset(token)
-        _release_request(context)
+                if signals is not None:
+                    signals.send_appcontext_popped(self)
+        release_request(context)
 
     async def _teardown_async(self, context: Context, error: BaseException | None) -> None:
         """:meth:`_teardown` from async code: async functions awaited, sync ones called."""
-        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs):
-            _release_request(context)
+        signals = _signal_gate.active
+        if not (self.teardown_request_funcs or self.teardown_appcontext_funcs or signals):
+            release_request(context)
             return
-        if _overridden(self, ("do_teardown_request", "do_teardown_appcontext", "ensure_sync")):
+        if signals is not None or _overridden(
+            self, ("do_teardown_request", "do_teardown_appcontext", "ensure_sync")
+        ):
             # Overridden sync methods may block or reach async functions
             # through ensure_sync: they get a worker thread.
             await run_sync(self._teardown, context, error)
@@ -371,13 +431,44 @@ class Pipeline:
         token = _cv_context.set(context)
         try:
             if context.has_request:
-                for function in reversed(self.teardown_request_funcs.get(None, ())):
+                for function in self._teardown_request_functions():
                     await call_on_loop(function, error)
             for function in reversed(self.teardown_appcontext_funcs):
                 await call_on_loop(function, error)
         finally:
             _cv_context.reset(token)
-            _release_request(context)
+            release_request(context)
+
+    # -- blueprint lookups ------------------------------------------------------------
+    # Registrations in Flask's order for the current request: dicts keyed by
+    # blueprint name (None: the app), merged from the request's blueprint chain.
+
+    def _run_url_value_preprocessors(self) -> None:
+        registry = self.url_value_preprocessors
+        if not registry:
+            return
+        request = current_context().request
+        assert request is not None
+        for function in app_then_blueprints(registry, _current_blueprints()):
+            function(request.endpoint, request.view_args)
+
+    def _before_request_functions(self) -> list[Callable[[], Any]]:
+        registry = self.before_request_funcs
+        if not _keyed_by_blueprint(registry):
+            return registry.get(None, [])  # PERF: no blueprint hooks
+        return app_then_blueprints(registry, _current_blueprints())
+
+    def _after_request_functions(self) -> list[Callable[[Any], Any]]:
+        return blueprints_then_app(
+            self.after_request_funcs,
+            _current_blueprints() if _keyed_by_blueprint(self.after_request_funcs) else (),
+        )
+
+    def _teardown_request_functions(self) -> list[Callable[[BaseException | None], Any]]:
+        return blueprints_then_app(
+            self.teardown_request_funcs,
+            _current_blueprints() if _keyed_by_blueprint(self.teardown_request_funcs) else (),
+        )
 
     # -- serving: what the adapters call ------------------------------------------------
 
@@ -432,7 +523,7 @@ class Pipeline:
                         # this frame, which holds it) is dropped.
                         exception.__traceback__ = None
             response = self.make_response(rv)
-            if context.after_request_functions:
+            if context.after_request_functions or context._session is not None:
                 try:
                     response = self.process_response(response)
                 except Exception:
@@ -513,14 +604,17 @@ class Pipeline:
                     rv = await self._handle_user_exception_async(exception)
                     if rv is exception:
                         exception.__traceback__ = None
-                if context.after_request_functions:
+                if context.after_request_functions or context._session is not None:
                     return await self._finalize_async(rv), None
                 return self.make_response(rv), None
             try:
+                if _signal_gate.active is not None:
+                    _signal_gate.active.send_request_started(self)
                 if receive_body is not None:
                     await receive_body()
                 rv = None
-                for hook in self.before_request_funcs.get(None, ()):
+                self._run_url_value_preprocessors()
+                for hook in self._before_request_functions():
                     rv = await call_on_loop(hook)
                     if rv is not None:
                         break
@@ -554,8 +648,11 @@ class Pipeline:
                     response = await function(response)
                 else:
                     response = function(response)
-            for function in reversed(self.after_request_funcs.get(None, ())):
+            for function in self._after_request_functions():
                 response = await call_on_loop(function, response)
+            save_opened_session(self, current_context(), response)
+            if _signal_gate.active is not None:
+                _signal_gate.active.send_request_finished(self, response)
         except Exception:
             if not from_error_handler:
                 response.close()  # the view's body (a generator, a file) is released
@@ -564,6 +661,8 @@ class Pipeline:
         return response
 
     async def _handle_exception_async(self, error: Exception) -> Response:
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_got_request_exception(self, error)
         server_error: Any = self._server_error(error)
         handler = self._find_error_handler(server_error)
         if handler is not None:
@@ -666,7 +765,8 @@ def _request_environ() -> dict[str, Any] | None:
     return None if request is None else request.environ
 
 
-def _release_request(context: Context) -> None:
+def release_request(context: Context) -> None:
+    """Free what a finished request holds: its uploaded files and the environ link."""
     # The request only if it was made (reading context.request would make it):
     # the environ -> request reference is broken and uploaded files closed,
     # so both are freed by reference counting, not by the cyclic collector.
@@ -674,34 +774,3 @@ def _release_request(context: Context) -> None:
     if request is not None:
         request._release_environ()
         request.close()
-
-
-def exception_class_and_code(
-    exception_or_code: type[BaseException] | int,
-) -> tuple[type[BaseException], int | None]:
-    """The exception class and HTTP status code a handler is registered (or looked up) for."""
-    exception_class: type[BaseException]
-    if isinstance(exception_or_code, int):
-        try:
-            exception_class = default_exceptions[exception_or_code]
-        except KeyError:
-            raise ValueError(
-                f"'{exception_or_code}' is not a recognized HTTP error code. Use a"
-                " subclass of HTTPException with that code instead."
-            ) from None
-    else:
-        exception_class = exception_or_code
-    if isinstance(exception_class, BaseException):
-        raise TypeError(
-            f"{exception_class!r} is an instance, not a class. Handlers can only be"
-            " registered for Exception classes or HTTP error codes."
-        )
-    if not isinstance(exception_class, type) or not issubclass(exception_class, Exception):
-        raise ValueError(
-            f"'{getattr(exception_class, '__name__', exception_class)}' is not a subclass"
-            " of Exception. Handlers can only be registered for Exception classes or HTTP"
-            " error codes."
-        )
-    if issubclass(exception_class, HTTPException):
-        return exception_class, exception_class.code
-    return foreign_handler_key(exception_class)

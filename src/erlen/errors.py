@@ -17,7 +17,7 @@ class HeaderValueError(ErlenError, ValueError):
 
 
 class StatusCodeError(ErlenError, ValueError):
-    """A status is empty, not numeric, outside 100-999, or holds CR, LF or NUL."""
+    """A status is empty, not numeric, outside 100-599, or holds CR, LF or NUL."""
 
 
 class CookieValueError(ErlenError, ValueError):
@@ -46,6 +46,10 @@ class EventValueError(ErlenError, ValueError):
 
 class MimetypeValueError(ErlenError, ValueError):
     """A mimetype given to content negotiation is not ``type/subtype``."""
+
+
+class SettingValueError(ErlenError, ValueError):
+    """A setting read from the environment (``ERLEN_SYNC_THREADS``) has a bad value."""
 
 
 class ArgumentTypeError(ErlenError, TypeError):

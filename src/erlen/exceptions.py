@@ -710,3 +710,34 @@ def handler_mro(exception_class: type[BaseException]) -> tuple[type, ...]:
     if _WERKZEUG_EXCEPTIONS not in sys.modules:
         return mro
     return tuple(_erlen_counterpart(cls) for cls in mro)
+
+
+def exception_class_and_code(
+    exception_or_code: type[BaseException] | int,
+) -> tuple[type[BaseException], int | None]:
+    """The exception class and HTTP status code a handler is registered (or looked up) for."""
+    exception_class: type[BaseException]
+    if isinstance(exception_or_code, int):
+        try:
+            exception_class = default_exceptions[exception_or_code]
+        except KeyError:
+            raise ValueError(
+                f"'{exception_or_code}' is not a recognized HTTP error code. Use a"
+                " subclass of HTTPException with that code instead."
+            ) from None
+    else:
+        exception_class = exception_or_code
+    if isinstance(exception_class, BaseException):
+        raise TypeError(
+            f"{exception_class!r} is an instance, not a class. Handlers can only be"
+            " registered for Exception classes or HTTP error codes."
+        )
+    if not isinstance(exception_class, type) or not issubclass(exception_class, Exception):
+        raise ValueError(
+            f"'{getattr(exception_class, '__name__', exception_class)}' is not a subclass"
+            " of Exception. Handlers can only be registered for Exception classes or HTTP"
+            " error codes."
+        )
+    if issubclass(exception_class, HTTPException):
+        return exception_class, exception_class.code
+    return foreign_handler_key(exception_class)

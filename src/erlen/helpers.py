@@ -1,11 +1,13 @@
-"""View helpers: ``redirect``, ``abort`` and ``url_for``."""
+"""View helpers: ``redirect``, ``abort``, ``url_for``, ``flash`` and ``get_flashed_messages``."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from erlen.ctx import _cv_context, current_app_or_none
+from erlen.ctx import _cv_context, current_app_or_none, current_context, session
 from erlen.exceptions import abort as _abort
 from erlen.http.html import escape_html
 
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     from erlen.app import Erlen
     from erlen.response import Response
 
-__all__ = ["abort", "redirect", "url_for"]
+__all__ = ["abort", "flash", "get_flashed_messages", "redirect", "url_for"]
 
 _REDIRECT_PAGE = (
     "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
@@ -45,6 +47,22 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     _abort(code, *args, **kwargs)
 
 
+# Schemes whose link runs or renders content in the page that holds it.
+_SCRIPT_SCHEMES = ("javascript", "vbscript", "data")
+# What the WHATWG URL parser ignores before reading a scheme: leading C0
+# controls and spaces, and tabs and newlines anywhere.
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+
+
+def _script_scheme(location: str) -> str | None:
+    """The scripting scheme a browser would read ``location`` as having, if any."""
+    text = location.lstrip("".join(map(chr, range(0x21)))).translate(_URL_IGNORED)
+    scheme, colon, _ = text.partition(":")
+    if colon and scheme.lower() in _SCRIPT_SCHEMES:
+        return scheme.lower()
+    return None
+
+
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response that redirects the client to ``location`` (301, 302, 303, 307 or 308).
 
@@ -53,6 +71,9 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     The body is a short HTML page with the escaped target, as Flask sends it.
     Backslashes and control characters in ``location`` are percent-encoded so
     they can neither split the header nor be read as ``/`` by a browser.
+    A ``javascript:``, ``vbscript:`` or ``data:`` target (in any case, with
+    any leading whitespace) is refused with ``LocationValueError``: the page
+    would hold a clickable script link.
     """
     if Response is None:
         app = current_app_or_none()
@@ -69,6 +90,14 @@ def _redirect(location: str, code: int, Response: type[Response]) -> Response:
         from erlen.errors import ArgumentTypeError, describe
 
         raise ArgumentTypeError(f"redirect location must be str, got {describe(location)}")
+    scheme = _script_scheme(location)
+    if scheme is not None:
+        from erlen.errors import LocationValueError, describe
+
+        raise LocationValueError(
+            f"redirect location {describe(location)} uses the {scheme!r} scheme, which"
+            " would run script in the client; redirect to an http(s) or relative URL"
+        )
     location = _encode_location(location)
     response = Response(_REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html")
     response.headers["Location"] = location
@@ -89,8 +118,6 @@ def url_for(
     Inside a request the URL is relative unless ``_external`` or ``_scheme`` is
     given; outside one it is external and needs the ``SERVER_NAME`` config.
     """
-    from erlen.ctx import current_context
-
     app = current_context().app
     return build_url(app, endpoint, _anchor, _method, _scheme, _external, values)
 
@@ -107,14 +134,24 @@ def build_url(
     """Shared implementation of ``url_for`` and ``app.url_for``."""
     context = _cv_context.get(None)
     request = context.request if context is not None and context.app is app else None
+    url_map = app.url_map
+    # The adapter's view of the world, as Werkzeug binds it: the server name
+    # and the current subdomain (or host) a built rule is compared with.
     if request is not None:
         if endpoint[:1] == ".":
-            endpoint = endpoint[1:]
+            blueprint = request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
         if external is None:
             external = scheme is not None
         host = request.host
         root = request.root_path
         default_scheme = request.scheme
+        current_domain = ""
+        if url_map._routes_on_host:
+            current_domain = app._domain_of(request)
+            server_name = app.config["SERVER_NAME"]
+            if server_name and not url_map.host_matching:
+                host = server_name
     else:
         server_name = app.config["SERVER_NAME"]
         if server_name is None:
@@ -128,13 +165,69 @@ def build_url(
         host = server_name
         root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
         default_scheme = app.config["PREFERRED_URL_SCHEME"]
+        current_domain = server_name if url_map.host_matching else url_map.default_subdomain
     if scheme is not None and not external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
 
-    path = app.url_map.build(endpoint, values, method=method)
+    app.inject_url_defaults(endpoint, values)
+    from erlen.routing import BuildError
+
+    try:
+        domain, path = url_map.build_with_domain(endpoint, values, method=method)
+    except BuildError as error:
+        values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
+        return app.handle_url_build_error(error, endpoint, values)
+    if url_map._routes_on_host:
+        if domain != current_domain:
+            external = True  # a rule on another subdomain or host is linked in full
+        if url_map.host_matching:
+            host = domain or host
+        elif domain:
+            host = f"{domain}.{host}"
     url = f"{root.rstrip('/')}{path}"
     if external:
         url = f"{scheme or default_scheme}://{host}{url}"
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     return url
+
+
+# -- message flashing ---------------------------------------------------------------
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Keep ``message`` in the session until a later request reads it with
+    :func:`get_flashed_messages`; ``category`` is any label ("error", "info")."""
+    # Read, append and store back: assigning marks the session modified.
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    app = current_context().app
+    # The message_flashed signal, sent only once erlen.signals was imported
+    # (no receiver can be connected before): apps without signals pay nothing.
+    signals = sys.modules.get("erlen.signals")
+    signal = getattr(signals, "message_flashed", None)
+    if signal is not None:
+        signal.send(app, _async_wrapper=app.ensure_sync, message=message, category=category)
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """The flashed messages, taken out of the session on the first call of a
+    request (later calls in the same request return them again).
+
+    ``with_categories`` gives ``(category, message)`` pairs; ``category_filter``
+    keeps only the listed categories.
+    """
+    context = current_context()
+    flashes: list[tuple[str, str]] | None = getattr(context, "_flashes", None)
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        context._flashes = flashes
+    if category_filter:
+        wanted = set(category_filter) if not isinstance(category_filter, str) else category_filter
+        flashes = [item for item in flashes if item[0] in wanted]
+    if with_categories:
+        return flashes
+    return [item[1] for item in flashes]

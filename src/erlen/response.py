@@ -25,6 +25,7 @@ from erlen.errors import (
     HeaderValueError,
     describe,
 )
+from erlen.http.body import as_body_item
 from erlen.http.headers import Headers, validate_header_name, validate_header_value
 from erlen.http.mime import dump_options_header, get_content_type, parse_options_header
 from erlen.http.status import parse_status
@@ -153,28 +154,13 @@ def _as_body_bytes(value: object) -> bytes:
     raise ArgumentTypeError(f"response data must be str or bytes, got {describe(value)}")
 
 
-def _as_body_item(item: object) -> bytes:
-    if type(item) is bytes:
-        return item
-    if isinstance(item, str):
-        return item.encode()
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
-    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
+_as_body_item = as_body_item  # the name the ASGI adapter imports
 
 
 def _iter_encoded(iterable: Iterable[Any]) -> Iterator[bytes]:
     for item in iterable:
-        if type(item) is bytes:
-            yield item
-        elif isinstance(item, str):
-            yield item.encode()
-        elif isinstance(item, (bytes, bytearray, memoryview)):
-            yield bytes(item)
-        else:
-            raise ArgumentTypeError(
-                f"response body items must be str or bytes, got {describe(item)}"
-            )
+        # PERF: bytes items (the common case) skip the call.
+        yield item if type(item) is bytes else _as_body_item(item)
 
 
 class _CallbackDict(dict[str, str]):

@@ -54,6 +54,13 @@ __all__ = [
 _PATH_SAFE = "!$&'()*+,/:;=@"
 _QUERY_SAFE = "!$'()*,/:;?@"
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# A subdomain or host pattern: host characters and <converter(args):name> variables.
+_DOMAIN_PIECE = re.compile(
+    r"(?P<static>[A-Za-z0-9.:\-\[\]_]+)"
+    r"|<(?:(?P<converter>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<arguments>[^)]*)\))?:)?"
+    r"(?P<variable>[A-Za-z_][A-Za-z0-9_]*)>"
+)
+_DOMAIN_RULE = re.compile(f"(?:{_DOMAIN_PIECE.pattern})+")
 
 
 class RuleError(ErlenError, ValueError):
@@ -519,11 +526,9 @@ class Rule(RuleFactory):
         """Attach to ``map`` and compile (a rule belongs to one map)."""
         if self.map is not None and not rebind:
             raise RuntimeError(f"url rule {self!r} already bound to map {self.map!r}")
-        if self.subdomain or self.host:
-            raise NotImplementedError(
-                f"erlen routing does not match subdomains or hosts (rule {self.rule!r})"
-            )
         self.map = map
+        if self.subdomain is None:
+            self.subdomain = map.default_subdomain
         if self.strict_slashes is None:
             self.strict_slashes = map.strict_slashes
         if self.merge_slashes is None:
@@ -560,6 +565,7 @@ class Rule(RuleFactory):
             rule = re.sub("/{2,}", "/", rule)
         self._parts = self._parse(rule)
         self._converter_items = tuple(self._converters.items())
+        self._compile_domain()
         defaults = self.defaults or {}
         operations: list[tuple[bool, str]] = []
         for dynamic, data in self._trace:
@@ -578,6 +584,73 @@ class Rule(RuleFactory):
                 merged.append(operation)
         self._build_ops = merged
         self._consumed = frozenset(self.arguments) | frozenset(map(str, defaults))
+
+    @property
+    def domain_rule(self) -> str:
+        """The host (host matching) or subdomain pattern this rule matches on."""
+        if self.map is not None and self.map.host_matching:
+            return self.host or ""
+        return self.subdomain or ""
+
+    def _compile_domain(self) -> None:
+        """Compile the subdomain or host pattern (``<user>.example.com``, ``api``)."""
+        domain = self.domain_rule
+        self._domain_converters: dict[str, BaseConverter] = {}
+        self._domain_ops: list[tuple[bool, str]] = []
+        self._domain_pattern: re.Pattern[str] | None = None
+        if not domain:
+            return
+        what = "host" if self.map.host_matching else "subdomain"
+        if not isinstance(domain, str) or not _DOMAIN_RULE.fullmatch(domain):
+            raise RuleError(
+                f"malformed {what} {describe(domain)} in rule {self.rule!r}: use letters,"
+                " digits, '-', '.', ':' and <converter:name> variables"
+            )
+        regex = ""
+        for piece in _DOMAIN_PIECE.finditer(domain):
+            variable = piece.group("variable")
+            if variable is None:
+                text = piece.group("static")
+                regex += re.escape(text)
+                self._domain_ops.append((False, text))
+                continue
+            if variable in self._converters or variable in self._domain_converters:
+                raise RuleError(
+                    f"variable name {variable!r} used twice in rule {self.rule!r}"
+                    f" ({what} {domain!r})"
+                )
+            args, kwargs = parse_converter_args(piece.group("arguments") or "")
+            converter = self.get_converter(
+                variable, piece.group("converter") or "default", args, kwargs
+            )
+            self._domain_converters[variable] = converter
+            self.arguments.add(variable)
+            regex += f"(?P<{variable}>{converter.regex})"
+            self._domain_ops.append((True, variable))
+        if self._domain_converters:
+            self._domain_pattern = re.compile(regex + r"\Z")
+
+    def _match_domain(self, domain: str) -> dict[str, Any] | None:
+        """The domain's variables when ``domain`` fits this rule's pattern, else None."""
+        pattern = self._domain_pattern
+        if pattern is None:
+            return {} if domain == self.domain_rule else None
+        found = pattern.match(domain)
+        if found is None:
+            return None
+        try:
+            return {
+                name: converter.to_python(found.group(name))
+                for name, converter in self._domain_converters.items()
+            }
+        except ValidationError:
+            return None
+
+    def _build_domain(self, values: Mapping[str, Any]) -> str:
+        return "".join(
+            self._domain_converters[data].to_url(values[data]) if dynamic else data
+            for dynamic, data in self._domain_ops
+        )
 
     def _parse(self, rule: str) -> list[_Part]:
         parts: list[_Part] = []
@@ -604,6 +677,8 @@ class Rule(RuleFactory):
                 if static:
                     content = re.escape(content)
                     static = False
+                if variable in self._converters:
+                    raise RuleError(f"variable name {variable!r} used twice in rule {self.rule!r}")
                 args, kwargs = parse_converter_args(piece.group("arguments") or "")
                 converter = self.get_converter(
                     variable, piece.group("converter") or "default", args, kwargs
@@ -677,12 +752,16 @@ class Rule(RuleFactory):
     def build(
         self, values: Mapping[str, Any], append_unknown: bool = True
     ) -> tuple[str, str] | None:
-        """``('', path)`` for ``values``; ``None`` when a converter refuses a value."""
+        """``(domain, path)`` for ``values``; ``None`` when a converter refuses a value.
+
+        ``domain`` is the built subdomain or host ('' for the default one).
+        """
         try:
             pieces = [
                 self._converters[data].to_url(values[data]) if dynamic else data
                 for dynamic, data in self._build_ops
             ]
+            domain = self._build_domain(values) if self._domain_ops else ""
         except ValidationError:
             return None
         path = "".join(pieces) or ""
@@ -693,7 +772,7 @@ class Rule(RuleFactory):
                 query = self._encode_query(extra)
                 if query:
                     path = f"{path}?{query}"
-        return "", path
+        return domain, path
 
     def _encode_query(self, items: list[tuple[str, Any]]) -> str:
         pairs: list[tuple[str, Any]] = []
@@ -777,13 +856,11 @@ class Map:
         sort_key: Callable[[Any], Any] | None = None,
         host_matching: bool = False,
     ) -> None:
-        if host_matching:
-            raise NotImplementedError("erlen routing does not support host_matching")
         self.default_subdomain = default_subdomain
         self.strict_slashes = strict_slashes
         self.merge_slashes = merge_slashes
         self.redirect_defaults = redirect_defaults
-        self.host_matching = host_matching
+        self._host_matching = host_matching
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
         if converters:
             self.converters.update(converters)
@@ -798,8 +875,27 @@ class Map:
         # per static rule and method. Cleared whenever a rule is added.
         self._static_hits: dict[tuple[str, str], Rule] = {}
         self._rules_by_endpoint: dict[Any, list[Rule]] = {}
+        # Rules matched on a subdomain or host other than the default: one
+        # sub-map per pattern, keyed by it (empty for most apps, whose
+        # matching then never looks at the host).
+        self._domains: dict[str, tuple[Rule, Map]] = {}
+        self._routes_on_host = host_matching
         for factory in rules or ():
             self.add(factory)
+
+    #: Whether matching looks at the request's host (PERF: one attribute read
+    #: per request decides it; false for an app without host or subdomain rules).
+    _routes_on_host = False
+
+    @property
+    def host_matching(self) -> bool:
+        """Whether rules match on the full host (``Rule(host=...)``) instead of a subdomain."""
+        return self._host_matching
+
+    @host_matching.setter
+    def host_matching(self, value: bool) -> None:
+        self._host_matching = value
+        self._routes_on_host = bool(value or self._domains)
 
     # -- registration ---------------------------------------------------------
 
@@ -809,11 +905,32 @@ class Map:
         for rule in rulefactory.get_rules(self):
             rule.bind(self)
             if not rule.build_only:
-                self._insert(rule)
+                domain = rule.domain_rule
+                if domain:
+                    self._domain_map(rule)._insert(rule)
+                else:
+                    self._insert(rule)
             rules = self._rules_by_endpoint.setdefault(rule.endpoint, [])
             rules.append(rule)
             rules.sort(key=Rule.build_compare_key)
             self._refresh_endpoint(rules)
+
+    def _domain_map(self, rule: Rule) -> Map:
+        """The sub-map holding the rules of ``rule``'s subdomain or host pattern."""
+        entry = self._domains.get(rule.domain_rule)
+        if entry is None:
+            sub_map = Map(
+                strict_slashes=self.strict_slashes,
+                merge_slashes=self.merge_slashes,
+                redirect_defaults=self.redirect_defaults,
+            )
+            sub_map.converters = self.converters
+            # Shared: alias redirects and defaults build through the whole map.
+            sub_map._rules_by_endpoint = self._rules_by_endpoint
+            entry = self._domains[rule.domain_rule] = (rule, sub_map)
+            self._routes_on_host = True
+        entry[1]._static_hits.clear()
+        return entry[1]
 
     def _insert(self, rule: Rule) -> None:
         state = self._root
@@ -869,14 +986,25 @@ class Map:
     # -- matching -------------------------------------------------------------
 
     def match(
-        self, path: str, method: str = "GET", query_string: str = ""
+        self,
+        path: str,
+        method: str = "GET",
+        query_string: str = "",
+        *,
+        domain: str | None = None,
     ) -> tuple[Rule, dict[str, Any]]:
         """The rule and view arguments for a decoded path (PATH_INFO).
 
         Raises ``NotFound``, ``MethodNotAllowed`` (path known, method not), or
         ``RequestRedirect`` whose ``new_url`` is the canonical path plus the
         query string: a missing trailing slash, merged slashes, or defaults.
+        ``domain`` is the request's subdomain (or host, with ``host_matching``);
+        it matters only when some rule has a subdomain or host.
         """
+        if domain is not None and self._routes_on_host:
+            return self._match_domain(
+                "/" + path.lstrip("/") if path else "", method.upper(), query_string, domain
+            )
         key = (path, method)
         hit = self._static_hits.get(key)
         if hit is not None:
@@ -944,6 +1072,40 @@ class Map:
         if rule._plain:
             return rule, values
         return self._finish(rule, values, method, path, query_string)
+
+    def _match_domain(
+        self, path: str, method: str, query_string: str, domain: str
+    ) -> tuple[Rule, dict[str, Any]]:
+        """Match in each sub-map whose pattern fits ``domain``: literal patterns
+        first, then patterns with variables, in registration order."""
+        candidates: list[tuple[Map, dict[str, Any]]] = []
+        if domain == "":
+            candidates.append((self, {}))
+        entry = self._domains.get(domain)
+        if entry is not None and entry[0]._domain_pattern is None:
+            candidates.append((entry[1], {}))
+        for pattern_rule, sub_map in self._domains.values():
+            if pattern_rule._domain_pattern is not None:
+                values = pattern_rule._match_domain(domain)
+                if values is not None:
+                    candidates.append((sub_map, values))
+        allowed: set[str] = set()
+        websocket_mismatch = False
+        for candidate, domain_values in candidates:
+            try:
+                rule, values = candidate._match_canonical(path, method, query_string)
+            except MethodNotAllowed as error:
+                allowed.update(error.valid_methods or ())
+                continue
+            except WebsocketMismatch:
+                websocket_mismatch = True
+                continue
+            except NotFound:
+                continue
+            if domain_values:
+                values = {**domain_values, **values}
+            return rule, values
+        raise self._no_match(allowed, websocket_mismatch)
 
     @staticmethod
     def _convert(rule: Rule, texts: list[str]) -> dict[str, Any]:
@@ -1125,10 +1287,10 @@ class Map:
             new_url = f"{new_url}?{_quote_controls(query_string)}"
         return RequestRedirect(new_url)
 
-    def allowed_methods(self, path: str) -> set[str]:
+    def allowed_methods(self, path: str, domain: str | None = None) -> set[str]:
         """The methods some rule accepts for ``path`` (empty when any method is)."""
         try:
-            self.match(path, "--")
+            self.match(path, "--", domain=domain)
         except MethodNotAllowed as error:
             return set(error.valid_methods or ())
         except HTTPException:
@@ -1149,6 +1311,16 @@ class Map:
         ``None`` values are dropped and list values repeat their key. Raises
         :class:`BuildError` when no rule of the endpoint fits.
         """
+        return self.build_with_domain(endpoint, values, method, append_unknown)[1]
+
+    def build_with_domain(
+        self,
+        endpoint: Any,
+        values: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        append_unknown: bool = True,
+    ) -> tuple[str, str]:
+        """Like :meth:`build`, returning ``(subdomain or host, path)``."""
         given = {key: value for key, value in values.items() if value is not None} if values else {}
         rules = self._rules_by_endpoint.get(endpoint, ())
         built: tuple[str, str] | None = None
@@ -1158,7 +1330,7 @@ class Map:
                 if rule.suitable_for(given, wanted):
                     built = rule.build(given, append_unknown)
                     if built is not None:
-                        return "/" + built[1].lstrip("/")
+                        return built[0], "/" + built[1].lstrip("/")
         raise BuildError(endpoint, given, method, self)
 
     def __repr__(self) -> str:

@@ -12,30 +12,61 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from erlen.errors import AsyncBodyError
+from erlen.errors import AsyncBodyError, SettingValueError
 
 T = TypeVar("T")
 
 #: Threads for sync views, hooks and bodies called from an event loop (Starlette uses 40).
+#: Each sync generator body streamed over ASGI holds one for as long as it
+#: streams, so a process serving many long sync streams (server-sent events)
+#: needs more: set the ``ERLEN_SYNC_THREADS`` environment variable (or this
+#: attribute) before the first request.
 SYNC_THREADS = 40
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_pool_size = SYNC_THREADS
+
+
+def sync_threads_setting() -> int:
+    """The pool size: ``ERLEN_SYNC_THREADS`` when set (a whole number >= 1), else
+    :data:`SYNC_THREADS`."""
+    value = os.environ.get("ERLEN_SYNC_THREADS")
+    if value is None:
+        return SYNC_THREADS
+    try:
+        threads = int(value)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise SettingValueError(
+            f"ERLEN_SYNC_THREADS must be a whole number of threads >= 1, got {value!r}"
+        )
+    return threads
+
+
+def pool_size() -> int:
+    """The number of worker threads (the pool is made on first use)."""
+    return _pool_size
+
+
 # Per thread: ``loop`` (a worker's: the event loop that handed it sync work)
 # and ``own_loop`` (a loop this thread runs async code on by itself).
 _thread_state = threading.local()
 
 
 def _get_executor() -> ThreadPoolExecutor:
-    global _executor
+    global _executor, _pool_size
     if _executor is None:
         with _executor_lock:
             if _executor is None:
-                _executor = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="erlen-sync")
+                _pool_size = sync_threads_setting()
+                _executor = ThreadPoolExecutor(_pool_size, thread_name_prefix="erlen-sync")
     return _executor
 
 

@@ -28,7 +28,7 @@ import time
 from base64 import b64encode
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from itertools import chain
@@ -44,10 +44,12 @@ from erlen.errors import (
     RequestArgumentError,
     describe,
 )
+from erlen.http.headers import is_token, replace_header
 from erlen.http.status import parse_status
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
+    from erlen.sessions import SessionMixin
 
 __all__ = [
     "ASGIProtocolViolation",
@@ -82,7 +84,6 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
 _BODY_KEEPING_REDIRECTS = frozenset({307, 308})
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 # Mimetypes that get "; charset=utf-8" when passed as ``mimetype=``.
 _CHARSET_MIMETYPES = frozenset(
@@ -178,7 +179,7 @@ def _content_type_for(mimetype: str) -> str:
 
 
 def _check_header(name: str, value: str) -> None:
-    if not _TOKEN.fullmatch(name):
+    if not is_token(name):
         raise HeaderValueError(f"header name {describe(name)} is not an HTTP token")
     if _UNSAFE.search(value):
         raise HeaderValueError(f"header {name!r} value {describe(value)} holds CR, LF or NUL")
@@ -218,14 +219,7 @@ class _HeaderList:
         """Replace the first ``name`` in place and drop the rest, or append."""
         text = value if isinstance(value, str) else str(value)
         _check_header(name, text)
-        lowered = name.lower()
-        for index, (key, _) in enumerate(self.items):
-            if key.lower() == lowered:
-                self.items[index] = (name, text)
-                rest = self.items[index + 1 :]
-                self.items[index + 1 :] = [item for item in rest if item[0].lower() != lowered]
-                return
-        self.items.append((name, text))
+        replace_header(self.items, name, text)
 
     def remove(self, name: str) -> None:
         lowered = name.lower()
@@ -1026,7 +1020,14 @@ def run_asgi_app(
     """
     stream = environ.get("wsgi.input")
     body = stream.read() if stream is not None else b""
-    exchange = _ASGIExchange(app, asgi_scope(environ), body, buffered)
+    scope = asgi_scope(environ)
+    preserve = environ.get(PRESERVE_CONTEXT_KEY)
+    if preserve is not None:
+        # ``with client:``: the app hands the request's context back through the scope.
+        from erlen.asgi import PRESERVE_CONTEXT
+
+        scope[PRESERVE_CONTEXT] = preserve
+    exchange = _ASGIExchange(app, scope, body, buffered)
     status, headers = exchange.begin()
     if exchange.closed:
         return list(exchange.chunks), status, headers
@@ -1462,6 +1463,40 @@ class ErlenClient:
             if cookie is not None and cookie.matches_domain(host):
                 self._store_cookie(jar, cookie)
 
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
+        """Open the session the next request would send, for reading or changing.
+
+        Arguments are those of ``app.test_request_context``. Changes made in the
+        ``with`` block are saved into the client's cookie jar at its end, so the
+        next request (over WSGI or ASGI) carries them.
+        """
+        if self._cookies is None:
+            raise ArgumentTypeError(
+                "cookies are disabled, so there is no session; create the client"
+                " with use_cookies=True"
+            )
+        app = self.application
+        environ = build_environ(*args, app=app, **kwargs)
+        self._add_cookies_to_environ(environ)
+        interface = app.session_interface
+        with app.request_context(environ) as context:
+            session = interface.open_session(app, context.request)
+        if session is None:
+            raise RuntimeError(
+                f"{type(interface).__name__}.open_session returned None: the session"
+                " interface opened no session"
+            )
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        with app.request_context(environ):
+            interface.save_session(app, session, response)
+        self._update_cookies(
+            environ, [("Set-Cookie", value) for value in response.headers.getlist("Set-Cookie")]
+        )
+
     # -- requests ------------------------------------------------------------
 
     def _copy_environ(self, other: Mapping[str, Any]) -> Environ:
@@ -1640,12 +1675,6 @@ class ErlenClient:
     def __enter__(self) -> ErlenClient:
         if self.preserve_context:
             raise RuntimeError("Cannot nest client invocations")
-        if self.asgi:
-            # The ASGI scope has no way to hand the request's context back.
-            raise RuntimeError(
-                "'with client:' (keeping the request context) works only in WSGI mode;"
-                " create the client without asgi=True for it."
-            )
         self.preserve_context = True
         return self
 

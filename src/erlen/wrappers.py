@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -341,9 +342,25 @@ class _BoundedInput(io.RawIOBase):
     def _at_limit(self) -> bytes:
         # A terminated stream that still has data past max_content_length is too
         # large; one that is exactly at its end is fine.
-        if self._is_max and self._raw.read(1):
+        if self._is_max and self._read_raw(1):
             raise _http_error("RequestEntityTooLarge")
         return b""
+
+    def _read_raw(self, size: int) -> bytes:
+        try:
+            return self._raw.read(size)
+        except (OSError, ValueError) as error:
+            raise _http_error("ClientDisconnected") from error
+        except Exception as error:
+            from erlen.exceptions import HTTPException
+
+            if isinstance(error, HTTPException):
+                raise
+            # The server's own parser refused the body (gunicorn raises
+            # InvalidChunkSize for a bad chunk size): a malformed request, 400.
+            raise _http_error(
+                "BadRequest", f"The request body is malformed ({type(error).__name__})."
+            ) from error
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
@@ -353,10 +370,7 @@ class _BoundedInput(io.RawIOBase):
             return self._at_limit()
         if size > remaining:
             size = remaining
-        try:
-            data = self._raw.read(size)
-        except (OSError, ValueError) as error:
-            raise _http_error("ClientDisconnected") from error
+        data = self._read_raw(size)
         if not data:
             if size and not self._is_max:
                 raise _http_error("ClientDisconnected")
@@ -394,9 +408,10 @@ def _open_input(
         return _BoundedInput(raw, content_length)  # type: ignore[return-value]
     if "wsgi.input_terminated" in environ:
         # The server ends the stream itself (chunked body, ASGI).
-        if limit is not None:
-            return _BoundedInput(raw, limit, is_max=True)  # type: ignore[return-value]
-        return raw  # type: ignore[no-any-return]
+        # Wrapped even without a limit, so a read error is a 400, not a 500.
+        return _BoundedInput(  # type: ignore[return-value]
+            raw, sys.maxsize if limit is None else limit, is_max=True
+        )
     # No length and no end guaranteed: reading could hang, so read nothing.
     return io.BytesIO()
 

@@ -22,12 +22,13 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterat
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
-from erlen.errors import ArgumentTypeError, describe
+from erlen.errors import ArgumentTypeError
+from erlen.http.body import as_body_item, has_no_body
+from erlen.http.headers import Headers, replace_header
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
 from erlen.syncasync import thread_event_loop
 
 if TYPE_CHECKING:
-    from erlen.http.headers import Headers
     from erlen.response import Response
 
     WSGIEnvironment = dict[str, Any]
@@ -63,10 +64,6 @@ _DROPPED_ON_304 = frozenset(
 _WATCHED = {"location": 0, "content-location": 1, "content-length": 2}
 
 
-def _has_no_body(status: int) -> bool:
-    return 100 <= status < 200 or status == 204 or status == 304
-
-
 def request_url(environ: WSGIEnvironment) -> str:
     """The request URL without the query string, as a URI (the base for redirects)."""
     scheme: str = environ["wsgi.url_scheme"]
@@ -82,17 +79,6 @@ def request_url(environ: WSGIEnvironment) -> str:
     return build_current_url(
         scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
     )
-
-
-def _replace(pairs: list[tuple[str, str]], name: str, value: str) -> None:
-    """Set ``name`` like ``Headers.__setitem__``: first occurrence replaced, others removed."""
-    lowered = name.lower()
-    for index, (key, _) in enumerate(pairs):
-        if key.lower() == lowered:
-            pairs[index] = (name, value)
-            pairs[index + 1 :] = [pair for pair in pairs[index + 1 :] if pair[0].lower() != lowered]
-            return
-    pairs.append((name, value))
 
 
 def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list[tuple[str, str]]:
@@ -131,11 +117,11 @@ def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list
             base = environ if type(environ) is dict else cast(Any, environ).environ
             uri = join_location(request_url(base), uri)
         if uri != location or not location_as_sent:
-            _replace(pairs, "Location", uri)
+            replace_header(pairs, "Location", uri)
     if content_location is not None:
         uri = iri_to_uri(content_location)
         if uri != content_location or not content_location_as_sent:
-            _replace(pairs, "Content-Location", uri)
+            replace_header(pairs, "Content-Location", uri)
 
     status = response._status_code
     if 100 <= status < 200 or status == 204:
@@ -228,14 +214,6 @@ def _close_quietly(closable: ClosingIterator | ResponseBody | AsyncResponseBody)
         pass
 
 
-def _encode(item: object) -> bytes:
-    if isinstance(item, str):
-        return item.encode()
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
-    raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
-
-
 class ResponseBody:
     """The iterable a response hands to the server: encodes items, closes the response once."""
 
@@ -267,7 +245,7 @@ class ResponseBody:
                 elif type(item) is str:
                     yield item.encode()
                 else:
-                    yield _encode(item)
+                    yield as_body_item(item)
         except GeneratorExit:
             # The iterator itself was closed (some servers close what iter()
             # returned) or dropped unfinished: the response is closed too.
@@ -341,7 +319,7 @@ class AsyncResponseBody:
         if type(item) is bytes:
             return item
         try:
-            return _encode(item)
+            return as_body_item(item)
         except ArgumentTypeError:
             _close_quietly(self)
             raise
@@ -382,12 +360,10 @@ def app_iter(response: Response, environ: WSGIEnvironment) -> Iterable[bytes]:
     body: Any = response.response
     # PERF: the usual list body skips the attribute lookup.
     if type(body) is not list and hasattr(body, "__aiter__"):
-        send_body = not (
-            environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code)
-        )
+        send_body = not (has_no_body(response._status_code, environ.get("REQUEST_METHOD")))
         return AsyncResponseBody(response, body, send_body)
     needs_close = bool(response._on_close) or hasattr(body, "close")
-    if environ.get("REQUEST_METHOD") == "HEAD" or _has_no_body(response._status_code):
+    if has_no_body(response._status_code, environ.get("REQUEST_METHOD")):
         # The body is not sent, but a generator body is still closed.
         return ResponseBody(response, ()) if needs_close else ()
     if response.direct_passthrough and getattr(body, "is_whole_file", False):
@@ -417,6 +393,7 @@ def respond(
         and len(source) == 1
         and type(source[0]) is bytes
         and not response._on_close
+        # PERF: has_no_body(), inlined on the hot path.
         and response._status_code >= 200
         and response._status_code not in (204, 304)
         and environ.get("REQUEST_METHOD") != "HEAD"
@@ -448,8 +425,6 @@ def run_wsgi_app(
     Output passed to the ``write`` callable is kept in order before the rest
     of the body. With ``buffered`` the body is read and the app closed here.
     """
-    from erlen.http.headers import Headers
-
     environ = dict(environ)
     started: list[tuple[str, list[tuple[str, str]]]] = []
     written: list[bytes] = []

@@ -24,10 +24,20 @@ def test_reason_phrase_table_matches_werkzeug() -> None:
     assert list(HTTP_STATUS_CODES) == sorted(HTTP_STATUS_CODES)
 
 
-@pytest.mark.parametrize("code", range(100, 1000))
+@pytest.mark.parametrize("code", range(100, 600))
 def test_every_int_code_matches_werkzeug(code: int) -> None:
     assert parse_status(code) == werkzeug_status(code)
     assert parse_status(str(code)) == werkzeug_status(str(code))
+
+
+@pytest.mark.parametrize("code", [600, 700, 999])
+def test_codes_600_999_are_refused_where_werkzeug_sends_them(code: int) -> None:
+    # Documented difference (docs/compat.md): RFC 9110 section 15 makes them invalid.
+    assert werkzeug_status(code) == (code, f"{code} UNKNOWN")
+    with pytest.raises(StatusCodeError, match="100-599"):
+        parse_status(code)
+    with pytest.raises(StatusCodeError, match="100-599"):
+        parse_status(str(code))
 
 
 @pytest.mark.parametrize("member", list(HTTPStatus), ids=lambda m: str(m.value))
@@ -74,8 +84,7 @@ STRING_STATUSES = [
     "418 Teapot",
     "100",
     "100 Continue please",
-    "999",
-    "999 Max",
+    "599",
     "500 Internal Server Error",
     "302 Found",
     "204",
@@ -97,7 +106,7 @@ def test_int_result_is_cached() -> None:
 
 
 @given(
-    code=st.integers(100, 999),
+    code=st.integers(100, 599),
     phrase=st.text(
         st.characters(max_codepoint=0xFF, exclude_categories=["Cc"], include_characters="\t"),
         max_size=30,
@@ -116,7 +125,7 @@ def test_property_accepted_strings_match_werkzeug_and_are_safe(value: str) -> No
         return
     assert result == werkzeug_status(value)
     code, line = result
-    assert 100 <= code <= 999
+    assert 100 <= code <= 599
     assert line[:3] == str(code)
     assert not {"\r", "\n", "\0"} & set(line)
     line.encode("latin-1")
@@ -158,6 +167,8 @@ BAD_STATUS_VALUES = [
     0,
     1,
     99,
+    600,
+    999,
     1000,
     -5,
     10**20,
@@ -195,6 +206,10 @@ def test_wrong_type_raises_argument_type_error(value: object) -> None:
         ("-1 x", (-1, "-1 x")),
         ("99", (99, "99 UNKNOWN")),
         ("1000", (1000, "1000 UNKNOWN")),
+        # RFC 9110 15: a status code is 100-599; Werkzeug sends "600 UNKNOWN".
+        (600, (600, "600 UNKNOWN")),
+        ("600", (600, "600 UNKNOWN")),
+        ("999 Max", (999, "999 Max")),
         (1000, (1000, "1000 UNKNOWN")),
         (0, (0, "0 UNKNOWN")),
         ("200 OK\r\n", (200, "200 OK")),
@@ -252,3 +267,23 @@ def test_unsendable_reason_phrase_error_names_the_character(value: str, label: s
         parse_status(value)
     assert label in str(info.value)
     assert repr(value) in str(info.value)
+
+
+def test_status_code_setter_refuses_codes_outside_100_599() -> None:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    from erlen import Response
+
+    theirs = WerkzeugResponse()
+    theirs.status_code = 600
+    assert theirs.status == "600 UNKNOWN"  # what Werkzeug would put on the wire
+    ours = Response()
+    with pytest.raises(StatusCodeError, match="100-599"):
+        ours.status_code = 600
+    with pytest.raises(StatusCodeError):
+        ours.status = "600 Whatever"
+    with pytest.raises(StatusCodeError):
+        Response(status=999)
+    assert ours.status_code == 200  # unchanged by the refused writes
+    ours.status_code = 599
+    assert ours.status == "599 UNKNOWN"

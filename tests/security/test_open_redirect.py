@@ -72,7 +72,7 @@ TABLE = {
     "/\\/evil.com": "/%5C/evil.com",
     "/\t/evil.com": "/%09/evil.com",  # Flask: //evil.com (open redirect)
     "ht\ttps://evil.com": "ht%09tps://evil.com",  # Flask: https://evil.com
-    "java\tscript:alert(1)": "java%09script:alert(1)",  # Flask: javascript:alert(1)
+    # "java\tscript:alert(1)" is refused: test_xss_redirect_script_scheme.py
     "\x00//evil.com": "%00//evil.com",  # Flask: //evil.com
     "/\x0b/evil.com": "/%0B/evil.com",
     "/\x01/evil.com": "/%01/evil.com",
@@ -119,7 +119,7 @@ def test_open_redirect_scheme_without_host_goes_out_as_given(target: str) -> Non
     assert theirs == (target.replace(":", ":///", 1) if URLUNSPLIT_ADDS_SLASHES else target)
 
 
-@pytest.mark.parametrize("target", ["/\t/evil.com", "\x00//evil.com", "java\tscript:alert(1)"])
+@pytest.mark.parametrize("target", ["/\t/evil.com", "\x00//evil.com"])
 def test_open_redirect_flask_drops_controls_erlen_keeps_them_encoded(target: str) -> None:
     """The deliberate difference: Flask's Location leaves the origin, erlen's does not."""
     theirs = call_wsgi(FLASK_APP, "/go", query_string={"to": target}).header("Location")

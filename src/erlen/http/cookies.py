@@ -48,11 +48,11 @@ from urllib.parse import quote
 
 from erlen.errors import ArgumentTypeError, CookieValueError, HeaderValueError, describe
 from erlen.http.dates import http_date
+from erlen.http.headers import is_token
 
 __all__ = ["dump_cookie", "parse_cookie"]
 
 # RFC 6265 cookie-name = RFC 2616 token.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Visible ASCII that may go out unquoted: everything from 0x21 to 0x7E except
 # the four characters that end or confuse a value: '"' ',' ';' '\'.
 _NEEDS_QUOTES = re.compile(r"[^\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]")
@@ -162,7 +162,7 @@ def dump_cookie(
     """
     if type(key) is not str:
         raise ArgumentTypeError(f"cookie key must be str, got {describe(key)}")
-    if _TOKEN.fullmatch(key) is None:
+    if is_token(key) is None:
         raise CookieValueError(f"cookie key must be an RFC 6265 token, got {describe(key)}")
     if type(value) is not str:
         if not isinstance(value, str):

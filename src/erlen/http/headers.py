@@ -32,8 +32,23 @@ HeadersInput = Union[
     Iterable[tuple[str, Any]],
 ]
 
+
 # RFC 9110 section 5.6.2: token = 1*tchar
-_is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
+def replace_header(pairs: list[tuple[str, str]], name: str, value: str) -> None:
+    """Set ``name`` in a list of header pairs: the first one replaced in place, the
+    others dropped, or the pair appended when there is none."""
+    lowered = name.lower()
+    for index, (old, _) in enumerate(pairs):
+        if old.lower() == lowered:
+            pairs[index] = (name, value)
+            # PERF: the tail is rebuilt only when a match was found
+            pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
+            return
+    pairs.append((name, value))
+
+
+#: Whether a string is an HTTP token (RFC 9110 5.6.2): header names, cookie names.
+is_token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
@@ -68,7 +83,7 @@ def validate_header_name(name: object) -> str:
         )
     # A str subclass could override comparisons; keep only the plain text.
     name = str.__str__(name)
-    if _is_token(name) is None:
+    if is_token(name) is None:
         raise HeaderValueError(
             f"header name {describe(name)} is not a valid token"
             " (letters, digits and !#$%&'*+-.^_`|~ only, not empty)"
@@ -170,7 +185,7 @@ def dump_options(value: object, options: Mapping[str, object]) -> str:
     if value is not None:
         segments.append(value if isinstance(value, str) else _option_text(value))
     for key, option in options.items():
-        if not isinstance(key, str) or _is_token(key) is None:
+        if not isinstance(key, str) or is_token(key) is None:
             raise HeaderValueError(f"header option name {describe(key)} is not a valid token")
         if option is None:
             continue
@@ -420,15 +435,7 @@ class Headers:
     # -- writing ---------------------------------------------------------
 
     def _set_trusted(self, name: str, value: str) -> None:
-        pairs = self._list
-        lowered = name.lower()
-        for index, (old, _) in enumerate(pairs):
-            if old.lower() == lowered:
-                pairs[index] = (name, value)
-                # PERF: the tail is rebuilt only when a match was found
-                pairs[index + 1 :] = [p for p in pairs[index + 1 :] if p[0].lower() != lowered]
-                return
-        pairs.append((name, value))
+        replace_header(self._list, name, value)
 
     def _setlist_trusted(self, name: str, values: list[str]) -> None:
         if not values:

@@ -3,7 +3,7 @@
 :func:`parse_status` turns what a view or ``Response(status=...)`` gives into
 ``(code, "code REASON")`` exactly as Werkzeug does for every valid status, and
 refuses what Werkzeug would put on the wire broken (control characters other
-than HTAB, text Latin-1 cannot encode, codes outside 100-999, numbers
+than HTAB, text Latin-1 cannot encode, codes outside 100-599 (RFC 9110 15: invalid), numbers
 ``int()`` reads but HTTP does not, such as ``"2_00"``).
 """
 
@@ -90,11 +90,11 @@ HTTP_STATUS_CODES: dict[int, str] = {
     511: "Network Authentication Failed",  # RFC 6585
 }
 
-# PERF: every valid int status is parsed once, at import (900 small tuples),
+# PERF: every valid int status is parsed once, at import (500 small tuples),
 # so the common case is a single dict lookup.
 _BY_CODE: dict[int, tuple[int, str]] = {
     code: (code, f"{code} {HTTP_STATUS_CODES.get(code, 'unknown').upper()}")
-    for code in range(100, 1000)
+    for code in range(100, 600)
 }
 
 _DIGITS = frozenset("0123456789")
@@ -120,7 +120,9 @@ def _parse_status_slow(value: object) -> tuple[int, str]:
     if isinstance(value, int):
         result = _BY_CODE.get(int(value))
         if result is None:
-            raise StatusCodeError(f"status code {describe(value)} is outside 100-999")
+            raise StatusCodeError(
+                f"status code {describe(value)} is outside 100-599 (RFC 9110 section 15)"
+            )
         return result
     if not isinstance(value, str):
         raise ArgumentTypeError(
@@ -154,8 +156,10 @@ def _parse_status_slow(value: object) -> tuple[int, str]:
             f"status {describe(value)} does not start with a three-digit status code"
         )
     code = int(code_text)
-    if code < 100:
-        raise StatusCodeError(f"status code {describe(value)} is outside 100-999")
+    if not 100 <= code <= 599:
+        raise StatusCodeError(
+            f"status code {describe(value)} is outside 100-599 (RFC 9110 section 15)"
+        )
     if space:
         return code, text
     return _BY_CODE[code]

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, uses_netloc
 
-from erlen.errors import LocationValueError, describe
+from erlen.errors import ArgumentTypeError, LocationValueError, describe
 
 __all__ = [
     "build_current_url",
@@ -113,8 +113,6 @@ def iri_to_uri(iri: str) -> str:
     ``LocationValueError`` for CR, LF or NUL, an invalid host or an invalid port.
     """
     if not isinstance(iri, str):
-        from erlen.errors import ArgumentTypeError
-
         raise ArgumentTypeError(f"Location must be a str, got {describe(iri)}")
     # PERF: a response's Location is checked when set and converted when
     # sent, and apps redirect to the same few targets: results are cached.

@@ -1,24 +1,7 @@
-"""JSON for erlen: Flask's swappable JSON provider, written for the standard library.
+"""Flask's JSON providers (``flask.json.provider``): how an app turns values into JSON.
 
-``app.json`` is a :class:`JSONProvider`; :class:`DefaultJSONProvider` encodes
-with :mod:`json` and produces exactly Flask 3.1's bytes: sorted keys, ASCII
-escapes, dates as HTTP dates, ``Decimal`` and ``UUID`` as strings, dataclasses
-as dicts, ``__html__`` objects as their markup, compact output from
-:meth:`DefaultJSONProvider.response` unless the app is in debug mode.
-
-Deliberate difference from Flask: ``NaN``, ``Infinity`` and ``-Infinity`` are
-refused. The standard library (and so Flask) writes them as the bare tokens
-``NaN``/``Infinity``, which are not JSON and which strict parsers (browsers'
-``JSON.parse``, most other languages) reject. :meth:`DefaultJSONProvider.dumps`,
-:meth:`DefaultJSONProvider.response`, :func:`jsonify` and the module-level
-:func:`dumps`/:func:`dump` raise :class:`erlen.errors.JSONValueError` instead.
-A caller who really wants the tokens can still pass ``allow_nan=True``.
-
-orjson is not used. Its bytes differ from the standard library's in ways that
-cannot be detected from its output: it serializes ``Enum`` members and ``UUID``
-subclasses natively (no ``default`` call, no opt-out), writes floats below 1e-4
-without an exponent (``0.00001`` where :func:`repr` gives ``1e-05``), writes
-NaN as ``null``, and leaves DEL (0x7f) unescaped. ``ORJSON_ACTIVE`` records that.
+:class:`DefaultJSONProvider` is the standard-library implementation described
+in :mod:`erlen.json`; subclass :class:`JSONProvider` to use another library.
 """
 
 from __future__ import annotations
@@ -29,28 +12,16 @@ import json as _json
 import uuid
 import weakref
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import date
 from typing import IO, TYPE_CHECKING, Any, AnyStr
 
 from erlen.errors import ArgumentTypeError, JSONValueError
+from erlen.http.dates import http_date
 
 if TYPE_CHECKING:
     from erlen.response import Response
 
-__all__ = [
-    "ORJSON_ACTIVE",
-    "DefaultJSONProvider",
-    "JSONProvider",
-    "dump",
-    "dumps",
-    "jsonify",
-    "load",
-    "loads",
-]
-
-#: Whether :meth:`DefaultJSONProvider.dumps` hands work to orjson (never: see
-#: the module docstring for the differences that rule it out).
-ORJSON_ACTIVE = False
+__all__ = ["DefaultJSONProvider", "JSONProvider"]
 
 _c_make_encoder: Any = getattr(_json.encoder, "c_make_encoder", None)
 _c_escape_ascii: Any = _json.encoder.encode_basestring_ascii
@@ -59,36 +30,10 @@ _COMPACT = (",", ":")
 _NAN_MESSAGE = "Out of range float values are not JSON compliant"
 
 
-def _load_http_date() -> Callable[[date], str]:
-    try:
-        from erlen.http.dates import http_date
-    except ImportError:  # the dates module has not landed yet
-        return _fallback_http_date
-    return http_date
-
-
-def _fallback_http_date(value: date) -> str:
-    import email.utils
-
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), tzinfo=timezone.utc)
-    elif value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    else:
-        value = value.astimezone(timezone.utc)
-    return email.utils.format_datetime(value, usegmt=True)
-
-
-_http_date: Callable[[date], str] | None = None
-
-
 def _default(value: Any) -> Any:
     """Encode the types JSON lacks as Flask does; anything else is a TypeError."""
-    global _http_date
     if isinstance(value, date):
-        if _http_date is None:
-            _http_date = _load_http_date()
-        return _http_date(value)
+        return http_date(value)
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -253,54 +198,3 @@ class DefaultJSONProvider(JSONProvider):
         else:
             response = response_class(body + "\n", mimetype=self.mimetype)
         return response
-
-
-def _app_or_none() -> Any:
-    from erlen.ctx import current_app_or_none
-
-    return current_app_or_none()
-
-
-def dumps(obj: Any, **kwargs: Any) -> str:
-    """Serialize with the current app's provider, or :func:`json.dumps` with
-    Flask's extra types outside an app context (keys then keep their order)."""
-    app = _app_or_none()
-    if app is not None:
-        result: str = app.json.dumps(obj, **kwargs)
-        return result
-    kwargs.setdefault("default", _default)
-    return _stdlib_dumps(obj, kwargs)
-
-
-def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
-    """Like :func:`dumps`, writing to the text file ``fp``."""
-    app = _app_or_none()
-    if app is not None:
-        app.json.dump(obj, fp, **kwargs)
-    else:
-        # Encode first so a refused value leaves the file untouched.
-        fp.write(dumps(obj, **kwargs))
-
-
-def loads(s: str | bytes, **kwargs: Any) -> Any:
-    """Parse JSON with the current app's provider, or :func:`json.loads`."""
-    app = _app_or_none()
-    if app is not None:
-        return app.json.loads(s, **kwargs)
-    return _json.loads(s, **kwargs)
-
-
-def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
-    """Parse JSON read from ``fp`` with the current app's provider, or :func:`json.load`."""
-    app = _app_or_none()
-    if app is not None:
-        return app.json.load(fp, **kwargs)
-    return _json.loads(fp.read(), **kwargs)
-
-
-def jsonify(*args: Any, **kwargs: Any) -> Response:
-    """A JSON response from the current app's provider (needs an app context)."""
-    from erlen.ctx import current_context
-
-    response: Response = current_context().app.json.response(*args, **kwargs)
-    return response

@@ -1,0 +1,103 @@
+"""JSON for erlen: Flask's swappable JSON provider, written for the standard library.
+
+``app.json`` is a :class:`JSONProvider`; :class:`DefaultJSONProvider` encodes
+with :mod:`json` and produces exactly Flask 3.1's bytes: sorted keys, ASCII
+escapes, dates as HTTP dates, ``Decimal`` and ``UUID`` as strings, dataclasses
+as dicts, ``__html__`` objects as their markup, compact output from
+:meth:`DefaultJSONProvider.response` unless the app is in debug mode.
+
+Deliberate difference from Flask: ``NaN``, ``Infinity`` and ``-Infinity`` are
+refused. The standard library (and so Flask) writes them as the bare tokens
+``NaN``/``Infinity``, which are not JSON and which strict parsers (browsers'
+``JSON.parse``, most other languages) reject. :meth:`DefaultJSONProvider.dumps`,
+:meth:`DefaultJSONProvider.response`, :func:`jsonify` and the module-level
+:func:`dumps`/:func:`dump` raise :class:`erlen.errors.JSONValueError` instead.
+A caller who really wants the tokens can still pass ``allow_nan=True``.
+
+orjson is not used. Its bytes differ from the standard library's in ways that
+cannot be detected from its output: it serializes ``Enum`` members and ``UUID``
+subclasses natively (no ``default`` call, no opt-out), writes floats below 1e-4
+without an exponent (``0.00001`` where :func:`repr` gives ``1e-05``), writes
+NaN as ``null``, and leaves DEL (0x7f) unescaped. ``ORJSON_ACTIVE`` records that.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from typing import IO, TYPE_CHECKING, Any, AnyStr
+
+from erlen.json.provider import (
+    DefaultJSONProvider as DefaultJSONProvider,
+    JSONProvider as JSONProvider,
+    _default,
+    _stdlib_dumps,
+)
+
+if TYPE_CHECKING:
+    from erlen.response import Response
+
+__all__ = [
+    "ORJSON_ACTIVE",
+    "DefaultJSONProvider",
+    "JSONProvider",
+    "dump",
+    "dumps",
+    "jsonify",
+    "load",
+    "loads",
+]
+
+#: Whether :meth:`DefaultJSONProvider.dumps` hands work to orjson (never: see
+#: the module docstring for the differences that rule it out).
+ORJSON_ACTIVE = False
+
+
+def _app_or_none() -> Any:
+    from erlen.ctx import current_app_or_none
+
+    return current_app_or_none()
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Serialize with the current app's provider, or :func:`json.dumps` with
+    Flask's extra types outside an app context (keys then keep their order)."""
+    app = _app_or_none()
+    if app is not None:
+        result: str = app.json.dumps(obj, **kwargs)
+        return result
+    kwargs.setdefault("default", _default)
+    return _stdlib_dumps(obj, kwargs)
+
+
+def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
+    """Like :func:`dumps`, writing to the text file ``fp``."""
+    app = _app_or_none()
+    if app is not None:
+        app.json.dump(obj, fp, **kwargs)
+    else:
+        # Encode first so a refused value leaves the file untouched.
+        fp.write(dumps(obj, **kwargs))
+
+
+def loads(s: str | bytes, **kwargs: Any) -> Any:
+    """Parse JSON with the current app's provider, or :func:`json.loads`."""
+    app = _app_or_none()
+    if app is not None:
+        return app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
+    """Parse JSON read from ``fp`` with the current app's provider, or :func:`json.load`."""
+    app = _app_or_none()
+    if app is not None:
+        return app.json.load(fp, **kwargs)
+    return _json.loads(fp.read(), **kwargs)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response from the current app's provider (needs an app context)."""
+    from erlen.ctx import current_context
+
+    response: Response = current_context().app.json.response(*args, **kwargs)
+    return response

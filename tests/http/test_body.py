@@ -1,0 +1,41 @@
+"""The shared body rules: no body for HEAD, 1xx, 204, 304; body items to bytes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from erlen.errors import ArgumentTypeError
+from erlen.http.body import as_body_item, has_no_body
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "expected"),
+    [
+        (200, "GET", False),
+        (200, "HEAD", True),
+        (100, "GET", True),
+        (199, "POST", True),
+        (204, "GET", True),
+        (205, "GET", False),
+        (304, "GET", True),
+        (404, None, False),
+    ],
+)
+def test_has_no_body(status: int, method: str | None, expected: bool) -> None:
+    assert has_no_body(status, method) is expected
+
+
+@given(st.text() | st.binary())
+def test_as_body_item_is_utf8_for_text_and_identity_for_bytes(item: str | bytes) -> None:
+    expected = item.encode() if isinstance(item, str) else item
+    assert as_body_item(item) == expected
+    if isinstance(item, bytes):
+        assert as_body_item(bytearray(item)) == item
+        assert as_body_item(memoryview(item)) == item
+
+
+@pytest.mark.parametrize("item", [1, None, 1.5, ["a"]])
+def test_as_body_item_refuses_other_types_naming_them(item: object) -> None:
+    with pytest.raises(ArgumentTypeError, match="str or bytes"):
+        as_body_item(item)
