@@ -24,6 +24,7 @@ from erlen.http.datastructures import (
     MultiDict,
     bad_request_key_error,
 )
+from erlen.http.json_nesting import DEFAULT_MAX_JSON_NESTING, json_nesting_exceeds
 from erlen.http.query import QUOTE_ERRORS, parse_query
 from erlen.http.urls import decode_host
 
@@ -490,6 +491,9 @@ class Request:
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
+    #: Arrays and objects in a JSON body may nest this deep (``None``: no limit
+    #: but the interpreter's own); deeper is a 400 on every Python version.
+    max_json_nesting: int | None = DEFAULT_MAX_JSON_NESTING
     _method: str
     _mimetype: tuple[str, dict[str, str]] = _UNSET
     _path: str
@@ -1271,6 +1275,9 @@ class Request:
             return None if silent else self.on_json_loading_failed(None)
         data = self.get_data(cache=cache)
         try:
+            limit = self.max_json_nesting
+            if limit is not None and json_nesting_exceeds(data, limit):
+                raise ValueError(f"JSON is nested too deeply to decode (more than {limit} levels)")
             value = self.json_module.loads(data)
         except (ValueError, RecursionError) as caught:
             # Deeply nested JSON exhausts the decoder's recursion limit: that

@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit, uses_netloc
+from urllib.parse import quote, unquote, urljoin, urlsplit, uses_netloc
 
 from erlen.errors import ArgumentTypeError, LocationValueError, describe
 
@@ -41,6 +41,24 @@ _FORBIDDEN = ("\r", "\n", "\x00")
 # Python < 3.12 drops the "//" of itms-services URLs; 3.12 knows the scheme.
 if "itms-services" not in uses_netloc:
     uses_netloc.append("itms-services")
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str, fragment: str) -> str:
+    # urllib's urlunsplit turns "https:evil.com" into "https:///evil.com"
+    # before CPython 3.13 (gh-85110), changing where it points; this is its
+    # 3.13 rule, so a Location is the same on every interpreter.
+    if netloc:
+        if path and path[:1] != "/":
+            path = f"/{path}"
+        path = f"//{netloc}{path}"
+    elif path[:2] == "//" or (scheme in uses_netloc and scheme and path[:1] in ("", "/")):
+        path = f"//{path}"
+    url = f"{scheme}:{path}" if scheme else path
+    if query:
+        url = f"{url}?{query}"
+    if fragment:
+        url = f"{url}#{fragment}"
+    return url
 
 
 def _reject_line_breaks(iri: str) -> None:
@@ -85,7 +103,7 @@ def _convert(iri: str) -> str:
         if parts.password is not None:
             userinfo = f"{userinfo}:{quote(parts.password, safe=_USERINFO_SAFE)}"
         netloc = f"{userinfo}@{netloc}"
-    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+    return _unsplit(parts.scheme, netloc, path, query, fragment)
 
 
 def iri_to_uri(iri: str) -> str:
@@ -190,14 +208,12 @@ def uri_to_iri(uri: str) -> str:
         if parts.password is not None:
             userinfo = f"{userinfo}:{_unquote_except(keep_user, parts.password)}"
         netloc = f"{userinfo}@{netloc}"
-    return urlunsplit(
-        (
-            parts.scheme,
-            netloc,
-            _unquote_except(_KEEP_PATH, parts.path),
-            _unquote_except(_KEEP_QUERY, parts.query),
-            _unquote_except(_KEEP_FRAGMENT, parts.fragment),
-        )
+    return _unsplit(
+        parts.scheme,
+        netloc,
+        _unquote_except(_KEEP_PATH, parts.path),
+        _unquote_except(_KEEP_QUERY, parts.query),
+        _unquote_except(_KEEP_FRAGMENT, parts.fragment),
     )
 
 
