@@ -19,6 +19,10 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "syncasync": 0,
     "_signal_gate": 0,
+    # Flask modules erlen lacks: importing one raises (and imports nothing).
+    "logging": 0,
+    "typing": 0,
+    "debughelpers": 0,
     # 1: sans-IO HTTP.
     "http": 1,
     # 2: the HTTP errors, the Request, the Response, routing and what they use.
@@ -44,6 +48,7 @@ LAYERS: dict[str, int] = {
     "signals": 3,
     "templating": 3,
     "app_templates": 3,
+    "globals": 3,
     # 4: the protocol adapters.
     "wsgi": 4,
     "asgi": 4,

@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "abort": "erlen.helpers",
     "url_for": "erlen.helpers",
     "stream_with_context": "erlen.ctx",
+    "copy_current_request_context": "erlen.ctx",
     "after_this_request": "erlen.ctx",
     "request": "erlen.ctx",
     "g": "erlen.ctx",
@@ -75,35 +76,18 @@ __all__ = sorted(_EXPORTS)
 
 # Names Flask exports that erlen does not provide yet (checked after _EXPORTS,
 # so a name added there wins): importing one says so plainly.
-_FLASK_NAMES_NOT_YET = frozenset(
-    {
-        "appcontext_popped",
-        "appcontext_pushed",
-        "appcontext_tearing_down",
-        "before_render_template",
-        "copy_current_request_context",
-        "flash",
-        "get_flashed_messages",
-        "get_template_attribute",
-        "got_request_exception",
-        "message_flashed",
-        "render_template",
-        "render_template_string",
-        "request_finished",
-        "request_started",
-        "request_tearing_down",
-        "session",
-        "stream_template",
-        "stream_template_string",
-        "template_rendered",
-    }
-)
+_FLASK_NAMES_NOT_YET: frozenset[str] = frozenset()
 
 
 class _NotYetSupported(ImportError):
     """A Flask name erlen lacks. An ImportError (not AttributeError) so that
     ``from erlen import name`` shows this message rather than a bare "cannot
     import name"."""
+
+
+# This module's namespace, taken before ``erlen.globals`` (a submodule named
+# like the builtin) can shadow ``globals`` here.
+_NAMESPACE = globals()
 
 
 def __getattr__(name: str) -> Any:
@@ -117,7 +101,7 @@ def __getattr__(name: str) -> Any:
             )
         raise AttributeError(f"module 'erlen' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
+    _NAMESPACE[name] = value
     return value
 
 

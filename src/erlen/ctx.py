@@ -7,6 +7,7 @@ the same thing on both protocols.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from erlen.wrappers import Request
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _AppGlobals:
@@ -417,3 +419,32 @@ class _ContextManager:
 
     def __exit__(self, exc_type: Any, exc_value: BaseException | None, tb: Any) -> None:
         self.pop(exc_value)
+
+
+def copy_current_request_context(function: F) -> F:
+    """Decorate ``function`` so it runs in the current request's context when called
+    later (from a thread, say), as Flask's decorator does.
+
+    As in Flask, the function sees the same ``request`` and ``session`` and a
+    fresh ``g``, and the teardown functions run when it returns.
+    """
+    context = _cv_context.get(None)
+    if context is None or context.request is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+
+    request = context.request
+    session = context._session
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # As Flask's copy of the request context: the same request and session,
+        # a fresh ``g``, and teardown when the function is done.
+        copy = Context(context.app, request)
+        copy._session = session
+        with _ContextManager(context.app, copy):
+            return function(*args, **kwargs)
+
+    return cast(F, wrapper)

@@ -1,0 +1,11 @@
+"""Not supported yet: Flask's ``flask.logging`` has no erlen counterpart so far.
+
+Importing this module says so, rather than failing with a bare "No module
+named" (the README's "Migrating from Flask" section lists what is missing).
+"""
+
+raise ImportError(
+    "erlen does not support flask.logging yet (see the README's 'Migrating from Flask'"
+    " section for what is missing)",
+    name="erlen.logging",
+)
