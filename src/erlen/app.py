@@ -21,7 +21,7 @@ from erlen import _signal_gate, asgi as _asgi
 from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
 from erlen.ctx import Context, _ContextManager, _cv_context, current_app, g
-from erlen.dispatch import Pipeline
+from erlen.dispatch import Pipeline, release_request
 from erlen.exceptions import Aborter, HTTPException, RequestRedirect
 from erlen.http.forwarded import apply_proxy_fix
 from erlen.json import DefaultJSONProvider, JSONProvider
@@ -453,14 +453,10 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
     ) -> Context:
         """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
         source, body)`` makes it, on first use when routing succeeds, at once if not."""
-        if (
-            self.url_map._routes_on_host
-            or self.config.get("TRUSTED_HOSTS") is not None
-            or self.request_class.trusted_hosts
-        ):
+        plan = self._plan
+        if plan is None or plan.route_with_request:
             # Routing on the subdomain or host, and trusted hosts, need the
-            # request's Host header: no deferring. PERF: other apps pay one
-            # attribute and one dict read.
+            # request's Host header: no deferring.
             return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
             rule, view_args = self._match(path, method, query_string)
@@ -523,15 +519,20 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
         """The WSGI application; ``app(environ, start_response)`` calls this."""
         # Registrations are over: the setup methods refuse from now on (as Flask's do).
         self._got_first_request = True
-
         context = self._make_context(environ)
         context.depth = 1
         token = _cv_context.set(context)
         error: BaseException | None = None
+        plan = self._plan
+        assert plan is not None  # made by _make_context
         if _signal_gate.active is not None:
             _signal_gate.active.send_appcontext_pushed(self)
         try:
-            response, error = self._serve_sync(context)
+            # PERF: _serve_sync's choice, read here to save its frame.
+            if plan.flat:
+                response, error = self._dispatch_flat(context)
+            else:
+                response, error = self._serve_sync(context)
             try:
                 if type(response).__call__ is _RESPONSE_CALL:
                     return _wsgi_respond(response, environ, start_response)
@@ -552,7 +553,10 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
                 preserve(_ContextManager(self, context))
             context.depth -= 1
             if context.depth == 0:
-                self._teardown(context, error)
+                if plan.teardown:
+                    self._teardown(context, error)
+                else:
+                    release_request(context)  # PERF: _teardown's first case
             _cv_context.reset(token)
 
     def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:

@@ -493,7 +493,10 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             and type(source[0]) is bytes
             and not response._on_close
         ):
-            encoded = _buffered_headers(response)
+            # PERF: _buffered_headers, inlined (has_no_body's status test).
+            code = response._status_code
+            if code >= 200 and code != 204 and code != 304:
+                encoded = _headers_as_sent(response)
         if encoded is not None:
             # PERF: send_response's first case, for the usual body (one bytes
             # item) and headers that need no send rule (see _buffered_headers).
@@ -504,7 +507,9 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # request, which feeds the garbage collector for nothing.
             _cv_context.reset(token)  # type: ignore[arg-type]
             token = None
-            method = _method_of(context)
+            # PERF: _method_of, inlined.
+            pending = context.pending_request
+            method = pending[3] if pending is not None else context._request._method  # type: ignore[union-attr]
             await send(
                 {"type": "http.response.start", "status": response._status_code, "headers": encoded}
             )
@@ -529,7 +534,9 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         if not ended:
             context.depth -= 1
             if context.depth == 0:
-                if isinstance(error, GeneratorExit):
+                if not plan.teardown:
+                    release_request(context)  # PERF: nothing registered to run
+                elif isinstance(error, GeneratorExit):
                     # The coroutine was dropped unfinished (a test client's,
                     # collected): nothing may be awaited any more.
                     release_request(context)

@@ -108,9 +108,18 @@ class DispatchPlan:
     ``teardown``: a teardown function is registered. ``wsgi_middleware``:
     ``app.wsgi_app`` was replaced, so ASGI requests go through it too.
     ``proxy_fix``: the ``PROXY_FIX`` counts of trusted proxies, or None.
+    ``route_with_request``: routing needs the request object (the host is
+    matched, or checked against ``TRUSTED_HOSTS``), so it is made at once.
     """
 
-    __slots__ = ("flat", "overrides", "proxy_fix", "teardown", "wsgi_middleware")
+    __slots__ = (
+        "flat",
+        "overrides",
+        "proxy_fix",
+        "route_with_request",
+        "teardown",
+        "wsgi_middleware",
+    )
 
     def __init__(
         self,
@@ -120,12 +129,14 @@ class DispatchPlan:
         teardown: bool,
         wsgi_middleware: bool,
         proxy_fix: tuple[int, int, int, int, int] | None = None,
+        route_with_request: bool = False,
     ) -> None:
         self.flat = flat
         self.overrides = overrides
         self.teardown = teardown
         self.wsgi_middleware = wsgi_middleware
         self.proxy_fix = proxy_fix
+        self.route_with_request = route_with_request
 
     def __repr__(self) -> str:
         flags = [name for name in self.__slots__ if getattr(self, name)]
@@ -178,6 +189,7 @@ class Pipeline:
         json: JSONProvider
         url_map: Map
         response_class: type[Response]
+        request_class: type[Request]
         view_functions: dict[str, Callable[..., Any]]
         before_request_funcs: dict[HookKey, list[Callable[[], Any]]]
         after_request_funcs: dict[HookKey, list[Callable[[Any], Any]]]
@@ -222,6 +234,11 @@ class Pipeline:
             teardown=bool(self.teardown_request_funcs or self.teardown_appcontext_funcs or signals),
             wsgi_middleware=self._wsgi_app_replaced(),
             proxy_fix=None if proxy_fix is None else proxy_fix_counts(proxy_fix),
+            route_with_request=bool(
+                self.url_map._routes_on_host
+                or self.config.get("TRUSTED_HOSTS") is not None
+                or self.request_class.trusted_hosts
+            ),
         )
         self._plan = plan
         return plan
