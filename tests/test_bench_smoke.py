@@ -222,3 +222,20 @@ async def _asgi_only(scope: object, receive: object, send: object) -> None:
 )
 def test_asgi_detection_tells_a_wsgi_only_app_apart(app: object, expected: bool) -> None:
     assert peers._accepts_asgi(app) is expected
+
+
+def test_session_bench_serves_the_same_session_on_erlen_and_flask() -> None:
+    import flask
+    from bench import sessions
+
+    import erlen
+
+    ours, theirs = sessions.build(erlen), sessions.build(flask)
+    cookie = sessions.session_cookie(theirs)  # Flask's cookie, read by erlen too
+    for app in (ours, theirs):
+        status, headers, body = sessions.call(app, cookie)
+        assert status.startswith("200")
+        assert body == b"visits: 2"
+        assert any(name == "Set-Cookie" for name, _ in headers)
+    timings = sessions.measure(rounds=1, batch=2)
+    assert set(timings) == {"erlen", "flask"} and all(value > 0 for value in timings.values())
