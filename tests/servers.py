@@ -77,6 +77,9 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
     if kind == "erlen-granian":
         # erlen run's default: granian, WSGI or ASGI as the app needs.
         return [*server_command("erlen-uvicorn", app, port)[:-2], "--no-access-log"]
+    if kind == "erlen-granian-debug":
+        # erlen run --debug (without the reloader, which a test need not watch).
+        return [*server_command("erlen-granian", app, port), "--debug", "--no-reload"]
     if kind == "uvicorn":
         return [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     if kind in ("uvicorn-plain", "uvicorn-uvloop"):

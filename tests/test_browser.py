@@ -198,3 +198,31 @@ def test_event_source_receives_events_in_order_and_resumes(page: Any, source: st
     # The browser asked twice: first without an id, then resuming from the last one.
     sent_ids = [sent.all_headers().get("last-event-id") for sent in requests]
     assert sent_ids == [None, "2"]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_debug_page_shows_the_failing_line_and_only_in_debug(
+    browser: Any, tmp_path: Path, debug: bool
+) -> None:
+    kind = "erlen-granian-debug" if debug else "erlen-granian"
+    with running_server(kind, "tests.apps.debug_app:app") as url:
+        context = browser.new_context(base_url=url)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            response = page.goto("/boom")
+            assert response is not None and response.status == 500
+            shot = tmp_path / "page.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 0
+            text = page.inner_text("body")
+        finally:
+            context.close()
+    failing_line = 'return str(100 / ledger["balance"])'
+    if debug:
+        assert "ZeroDivisionError" in text
+        assert failing_line in text
+        assert "debug_app.py" in text and "/boom" in text
+    else:
+        for leaked in ("ZeroDivisionError", "ledger", "debug_app.py", "Traceback"):
+            assert leaked not in text
