@@ -79,9 +79,9 @@ def _count_sync_stream(change: int) -> None:
         )
 
 
-#: Bytes of a request body a sync view's request keeps in memory; past this
-#: the body received for it goes to a temporary file (see
-#: ASGIInput.receive_for_sync_view).
+#: Bytes of a request body kept in memory; past this the body received
+#: before the view runs goes to a temporary file (see
+#: ASGIInput.receive_before_dispatch).
 SPOOL_MEMORY = 1024 * 1024
 
 
@@ -91,12 +91,11 @@ _DISCONNECTED = "The client disconnected before the request body was received."
 class ASGIInput:
     """``wsgi.input`` for ASGI: a file-like reader over ``http.request`` messages.
 
-    Reads from a worker thread wait on the loop; reads on the loop thread can
-    only use what :meth:`receive_all` already buffered (otherwise they would
-    deadlock), and say so instead of hanging. For a sync view the body is
-    received on the loop before a thread is taken
-    (:meth:`receive_for_sync_view`), so reads in the view never wait on the
-    network.
+    The body is received on the loop before the view runs
+    (:meth:`receive_before_dispatch`), so reads in a view never wait on the
+    network. Other reads from a worker thread wait on the loop; reads on the
+    loop thread can only use what was received already (otherwise they would
+    deadlock), and say so instead of hanging.
     """
 
     __slots__ = ("_buffer", "_loop", "_receive", "_spool", "complete", "disconnected")
@@ -110,10 +109,11 @@ class ASGIInput:
         self.complete = False
         self.disconnected = False
 
-    async def receive_for_sync_view(self, request: Request) -> None:
-        """Receive the body on the loop before a sync view's thread is taken.
-
-        A slow client then holds no pool thread (only its connection). At
+    async def receive_before_dispatch(self, request: Request) -> None:
+        """Receive the body on the loop before the view runs: before a sync view's
+        thread is taken (a slow client then holds no pool thread, only its
+        connection), and before an ``async def`` view (whose sync accessors
+        must not block the loop). At
         most ``max_content_length`` bytes are received: a declared length
         over it is not received at all, and a chunked body stops as soon as
         it crosses it, so the request answers 413 without buffering the rest.
@@ -176,15 +176,10 @@ class ASGIInput:
         else:
             raise ASGIProtocolError(f"unexpected ASGI message {kind!r} while reading the body")
 
-    async def receive_all(self, limit: int | None = None) -> None:
-        """Buffer the body (stopping once more than ``limit`` bytes arrived)."""
-        while not self.complete and (limit is None or len(self._buffer) <= limit):
-            await self._receive_chunk()
-
     def _fill(self, size: int) -> None:
         if self.disconnected and (size < 0 or len(self._buffer) < size):
             # The disconnect was received already (on the loop, see
-            # receive_for_sync_view): the body ends short.
+            # receive_before_dispatch): the body ends short.
             raise ClientDisconnected(_DISCONNECTED)
         while not self.complete and (size < 0 or len(self._buffer) < size):
             try:
@@ -471,7 +466,14 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             response, error = await app._serve_async(
                 context,
                 view,
-                None if body.complete else functools.partial(_receive_body, context, body),
+                # The body is in before the view runs, received as for a sync
+                # view (bounded, spooled): sync accessors such as get_json()
+                # must not block the loop.
+                None
+                if body.complete
+                else functools.partial(
+                    body.receive_before_dispatch, cast(Request, context.request)
+                ),
             )
             encoded = None
         elif app._runs_no_user_code(context):
@@ -484,7 +486,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # one worker thread, once the body is in (a slow upload then
             # holds no thread).
             if not body.complete:
-                await body.receive_for_sync_view(cast(Request, context.request))
+                await body.receive_before_dispatch(cast(Request, context.request))
             response, error, encoded, ended = await run_sync(_serve_in_worker, app, context)
         source: Any = response.response
         if encoded is None and (
@@ -689,19 +691,6 @@ def _serve_in_worker(
             context.depth -= 1
             if context.depth == 0:
                 app._teardown(context, error)
-
-
-async def _receive_body(context: Context, body: ASGIInput) -> None:
-    """Buffer the body before an async view runs: sync accessors (``get_json``,
-    ``form``) must not block the loop. Stops just past the limit, so the request
-    answers 413 (HTTP/2 may send a body without a length)."""
-    request = context.request
-    assert request is not None
-    if request.content_length == 0:
-        return
-    limit = request.max_content_length
-    if limit is None or (request.content_length or 0) <= limit:
-        await body.receive_all(limit)
 
 
 # header name -> lower-cased bytes, as ASGI wants them; bounded like _ENVIRON_KEYS.

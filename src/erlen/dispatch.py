@@ -472,9 +472,7 @@ class Pipeline:
         if not (self.teardown_request_funcs or self.teardown_appcontext_funcs or signals):
             release_request(context)
             return
-        if signals is not None or _overridden(
-            self, ("do_teardown_request", "do_teardown_appcontext", "ensure_sync")
-        ):
+        if signals is not None or (self._plan or self._make_plan()).overrides:
             # Overridden sync methods may block or reach async functions
             # through ensure_sync: they get a worker thread.
             await run_sync(self._teardown, context, error)
