@@ -673,7 +673,7 @@ def test_set_cookie_header_parses_like_werkzeug(
         theirs.expires,
     )
     # Our own serializer (client.set_cookie) writes the same header.
-    mine = testing._format_set_cookie(
+    mine = testing.environ_builder._format_set_cookie(
         "key",
         value,
         max_age=max_age,
@@ -897,7 +897,7 @@ def test_max_age_wins_over_expires() -> None:
 
 def test_cookie_expires_when_max_age_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1_000_000.0]
-    monkeypatch.setattr(testing, "_clock", lambda: now[0])
+    monkeypatch.setattr(testing.environ_builder, "_clock", lambda: now[0])
     client = ErlenClient(set_cookie_app(), flask.Response)
     client.set_cookie("k", "v", max_age=10)
     assert client.get("/").data == b"k=v"
