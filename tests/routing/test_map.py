@@ -1,138 +1,25 @@
-"""erlen.routing against werkzeug.routing: the same rules in both maps, same answers."""
+"""erlen.routing.Map against werkzeug.routing.Map: the same rules in both maps, same answers."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 import pytest
-import werkzeug.routing as wr
 from hypothesis import given, settings, strategies as st
-from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from erlen import routing as er
-from erlen.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestRedirect
-
-RuleSpec = tuple[str, dict[str, Any]]
-
-
-# -- harness -------------------------------------------------------------------
-
-
-def _werkzeug_map(rules: list[RuleSpec], **map_options: Any) -> wr.Map:
-    converters = map_options.pop("converters", {})
-    converters = {name: pair[1] for name, pair in converters.items()}
-    return wr.Map(
-        [wr.Rule(string, **options) for string, options in rules],
-        converters=converters,
-        **map_options,
-    )
-
-
-def _erlen_map(rules: list[RuleSpec], **map_options: Any) -> er.Map:
-    converters = map_options.pop("converters", {})
-    url_map = er.Map(**map_options)
-    for name, pair in converters.items():
-        # registered the Werkzeug way, after construction
-        url_map.converters[name] = pair[0]
-    for string, options in rules:
-        url_map.add(er.Rule(string, **options))
-    return url_map
-
-
-def werkzeug_match(
-    rules: list[RuleSpec], path: str, method: str = "GET", query: str = "", **map_options: Any
-) -> tuple[Any, ...]:
-    adapter = _werkzeug_map(rules, **map_options).bind("localhost", "/")
-    try:
-        rule, values = adapter.match(path, method, return_rule=True, query_args=query)
-    except wr.RequestRedirect as error:
-        return ("redirect", error.new_url.removeprefix("http://localhost"))
-    except WerkzeugHTTPException as error:
-        if error.code == 405:
-            return (405, sorted(error.valid_methods))  # type: ignore[attr-defined]
-        return (error.code,)
-    return ("match", rule.endpoint, values)
-
-
-def erlen_match(
-    rules: list[RuleSpec], path: str, method: str = "GET", query: str = "", **map_options: Any
-) -> tuple[Any, ...]:
-    url_map = _erlen_map(rules, **map_options)
-    try:
-        rule, values = url_map.match(path, method, query)
-    except RequestRedirect as error:
-        return ("redirect", error.new_url)
-    except HTTPException as error:
-        if error.code == 405:
-            return (405, sorted(error.valid_methods))  # type: ignore[attr-defined]
-        return (error.code,)
-    return ("match", rule.endpoint, values)
-
-
-# -- custom converters, one written against each library ------------------------
-
-
-class ErlenListConverter(er.BaseConverter):
-    regex = r"[a-z]+(?:,[a-z]+)*"
-
-    def to_python(self, value: str) -> list[str]:
-        return value.split(",")
-
-    def to_url(self, value: list[str]) -> str:
-        return ",".join(super(ErlenListConverter, self).to_url(item) for item in value)
-
-
-class WerkzeugListConverter(wr.BaseConverter):
-    regex = r"[a-z]+(?:,[a-z]+)*"
-
-    def to_python(self, value: str) -> list[str]:
-        return value.split(",")
-
-    def to_url(self, value: list[str]) -> str:
-        return ",".join(super(WerkzeugListConverter, self).to_url(item) for item in value)
-
-
-class ErlenEvenConverter(er.BaseConverter):
-    regex = r"\d+"
-    weight = 40
-
-    def to_python(self, value: str) -> int:
-        if int(value) % 2:
-            raise er.ValidationError()
-        return int(value)
-
-
-class WerkzeugEvenConverter(wr.BaseConverter):
-    regex = r"\d+"
-    weight = 40
-
-    def to_python(self, value: str) -> int:
-        if int(value) % 2:
-            raise wr.ValidationError()
-        return int(value)
-
-
-class ErlenSlashy(er.BaseConverter):
-    regex = r"[^/]+/[^/]+"  # spans a slash: part_isolating becomes False
-
-
-class WerkzeugSlashy(wr.BaseConverter):
-    regex = r"[^/]+/[^/]+"
-
-
-CUSTOM = {
-    "list": (ErlenListConverter, WerkzeugListConverter),
-    "even": (ErlenEvenConverter, WerkzeugEvenConverter),
-    "slashy": (ErlenSlashy, WerkzeugSlashy),
-}
-
-
-def R(string: str, endpoint: str | None = None, **options: Any) -> RuleSpec:
-    options["endpoint"] = endpoint or string
-    return (string, options)
-
+from erlen.exceptions import MethodNotAllowed, NotFound, RequestRedirect
+from tests.routing.support import (
+    CUSTOM,
+    R,
+    RuleSpec,
+    _erlen_map,
+    _werkzeug_map,
+    erlen_match,
+    werkzeug_match,
+)
+from tests.routing.test_converters import _ROUND_TRIP
 
 # -- the differential table ----------------------------------------------------------
 
@@ -543,105 +430,6 @@ def test_sort_parameters() -> None:
     assert erlen_map.build("index", values) == werkzeug_adapter.build("index", values)
 
 
-# -- rules and the map -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "methods", [None, ["GET"], ["get", "post"], ("PUT",), {"HEAD"}, ["GET", "HEAD", "OPTIONS"]]
-)
-def test_rule_methods_like_werkzeug(methods: Any) -> None:
-    assert er.Rule("/", methods=methods).methods == wr.Rule("/", methods=methods).methods
-
-
-def test_rule_attributes_like_werkzeug() -> None:
-    string = "/x/<int(min=1):id>/<name>/"
-    ours = _erlen_map([R(string, "e", defaults={"extra": 1})])
-    theirs = _werkzeug_map([R(string, "e", defaults={"extra": 1})])
-    our_rule, their_rule = next(ours.iter_rules()), next(theirs.iter_rules())
-    for attribute in ("rule", "endpoint", "methods", "defaults", "arguments", "is_leaf"):
-        assert getattr(our_rule, attribute) == getattr(their_rule, attribute), attribute
-    assert our_rule.strict_slashes is True and our_rule.merge_slashes is True
-    assert str(our_rule) == string
-
-
-def test_iter_rules_order_like_werkzeug() -> None:
-    ours, theirs = (
-        _erlen_map(BUILD_RULES, converters=CUSTOM),
-        _werkzeug_map(BUILD_RULES, converters=CUSTOM),
-    )
-    assert [r.rule for r in ours.iter_rules()] == [r.rule for r in theirs.iter_rules()]
-    assert [r.rule for r in ours.iter_rules("all")] == [r.rule for r in theirs.iter_rules("all")]
-
-
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        "",
-        "1",
-        "1, 2",
-        "min=1",
-        "min = 1 , max=5",
-        "1.5",
-        "True, False, None",
-        "'a', \"b\"",
-        "u'x', r\"y\"",
-        "'a,b', c",
-        "name=value",
-        "x.y",
-        "'True'",
-        "1_000",
-        "1e5",
-    ],
-)
-def test_converter_argument_parsing_like_werkzeug(arguments: str) -> None:
-    assert er.parse_converter_args(arguments) == wr.parse_converter_args(arguments)
-
-
-@pytest.mark.parametrize("arguments", ["=1", "'unterminated", "a b", "-1"])
-def test_bad_converter_arguments_raise(arguments: str) -> None:
-    with pytest.raises(er.RuleError):
-        er.parse_converter_args(arguments)
-    with pytest.raises(ValueError):
-        wr.parse_converter_args(arguments)
-
-
-@pytest.mark.parametrize("arguments", ["min=", "1, !!", "max=5 junk"])
-def test_trailing_garbage_in_converter_arguments_is_refused(arguments: str) -> None:
-    # deliberate difference: Werkzeug silently ignores what it cannot parse at the end
-    with pytest.raises(er.RuleError, match="cannot parse converter arguments"):
-        er.parse_converter_args(arguments)
-
-
-@pytest.mark.parametrize("string", ["no-slash", "/<bad", "/<1x>", "/x/<int(min=1:y>"])
-def test_malformed_rules_raise_rule_error(string: str) -> None:
-    with pytest.raises(er.RuleError, match=re.escape(repr(string)[1:-1][:5])):
-        er.Map([er.Rule(string, endpoint="e")])
-    with pytest.raises(ValueError):
-        wr.Map([wr.Rule(string, endpoint="e")])
-
-
-def test_unknown_converter_is_lookup_error() -> None:
-    with pytest.raises(LookupError, match="'nope'"):
-        er.Map([er.Rule("/<nope:x>", endpoint="e")])
-
-
-def test_control_characters_in_rule_refused() -> None:
-    with pytest.raises(er.RuleError):
-        er.Rule("/a\r\nb")
-
-
-def test_methods_as_string_is_type_error() -> None:
-    with pytest.raises(TypeError):
-        er.Rule("/", methods="GET")
-
-
-def test_rule_bound_twice_is_refused() -> None:
-    rule = er.Rule("/", endpoint="e")
-    er.Map([rule])
-    with pytest.raises(RuntimeError):
-        er.Map([rule])
-
-
 def test_allowed_methods_like_werkzeug() -> None:
     ours, theirs = _erlen_map(METHODS), _werkzeug_map(METHODS).bind("localhost")
     for path in ("/m", "/only-put", "/dyn/3", "/dyn/x", "/missing", "/any-method"):
@@ -724,62 +512,6 @@ def test_many_routes_use_the_index() -> None:
     assert len(url_map._static) == 1000
 
 
-# -- properties ------------------------------------------------------------------------------
-
-_ROUND_TRIP = _erlen_map(
-    [
-        R("/i/<int:v>", "int"),
-        R("/is/<int(signed=True):v>", "signed"),
-        R("/s/<v>", "string"),
-        R("/p/<path:v>", "path"),
-        R("/u/<uuid:v>", "uuid"),
-        R("/q", "query"),
-    ]
-)
-_SEGMENT_TEXT = st.text(
-    st.characters(blacklist_categories=["Cs"], blacklist_characters="/"), min_size=1
-)
-# ``path`` does not match a newline (as in Werkzeug: see the "newline" rows)
-_PATH_SEGMENT_TEXT = st.text(
-    st.characters(blacklist_categories=["Cs"], blacklist_characters="/\n"), min_size=1
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.integers(min_value=0))
-def test_int_round_trip(value: int) -> None:
-    path = _ROUND_TRIP.build("int", {"v": value})
-    assert _ROUND_TRIP.match(_decode(path), "GET")[1] == {"v": value}
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.integers())
-def test_signed_int_round_trip(value: int) -> None:
-    path = _ROUND_TRIP.build("signed", {"v": value})
-    assert _ROUND_TRIP.match(_decode(path), "GET")[1] == {"v": value}
-
-
-@settings(max_examples=150, deadline=None)
-@given(_SEGMENT_TEXT)
-def test_string_round_trip(value: str) -> None:
-    path = _ROUND_TRIP.build("string", {"v": value})
-    assert _ROUND_TRIP.match(_decode(path), "GET")[1] == {"v": value}
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(_PATH_SEGMENT_TEXT, min_size=1, max_size=4).map("/".join))
-def test_path_round_trip(value: str) -> None:
-    path = _ROUND_TRIP.build("path", {"v": value})
-    assert _ROUND_TRIP.match(_decode(path), "GET")[1] == {"v": value}
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.uuids())
-def test_uuid_round_trip(value: uuid.UUID) -> None:
-    path = _ROUND_TRIP.build("uuid", {"v": value})
-    assert _ROUND_TRIP.match(_decode(path), "GET")[1] == {"v": value}
-
-
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(min_size=1), st.text() | st.integers(), max_size=4))
 def test_query_building_like_werkzeug(values: dict[str, Any]) -> None:
@@ -794,12 +526,6 @@ def test_random_paths_like_werkzeug(path: str) -> None:
 
 
 _WERKZEUG_QUERY = _werkzeug_map([R("/q", "query")]).bind("localhost")
-
-
-def _decode(path: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(path)
 
 
 # -- the greedy walk agrees with the full walk ------------------------------------
