@@ -281,7 +281,7 @@ def invoke(*args: str, **kwargs: Any) -> Any:
 def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ScriptInfo, Any, cli.RunOptions]]:
     """Replace starting the server with a record of what would be started."""
     calls: list[tuple[ScriptInfo, Any, cli.RunOptions]] = []
-    monkeypatch.setattr(cli, "start_server", lambda *args: calls.append(args))
+    monkeypatch.setattr(cli.run, "start_server", lambda *args: calls.append(args))
     return calls
 
 
@@ -539,7 +539,7 @@ def test_missing_server_exits_2(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "ms.py", WSGI_APP)
-    monkeypatch.setattr(cli, "_server_installed", lambda name: False)
+    monkeypatch.setattr(cli.run, "_server_installed", lambda name: False)
     result = invoke("run", "--app", "ms", "--server", server)
     assert result.exit_code == 2
     assert f"Error: server {server!r} is not installed" in result.output

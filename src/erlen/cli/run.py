@@ -90,7 +90,8 @@ RUN_FROM_CLI_ENVIRONMENT = "FLASK_RUN_FROM_CLI"
 
 # A colon that is not the drive separator of a Windows path ("C:\\app.py").
 _SPEC_SPLIT = re.compile(r":(?![\\/])")
-_ERLEN_DIR = os.path.dirname(os.path.abspath(__file__))
+# The erlen package (this file is in erlen/cli/): its frames are not the user's.
+_ERLEN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class NoAppException(click.UsageError):
