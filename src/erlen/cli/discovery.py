@@ -24,9 +24,6 @@ _FACTORY_ENVIRONMENT = "ERLEN_RUN_FACTORY"
 _SPEC_SPLIT = re.compile(r":(?![\\/])")
 
 
-# --- finding the app ------------------------------------------------------------
-
-
 @dataclasses.dataclass(frozen=True)
 class AppTarget:
     """Where the app lives: ``module`` imported from ``app_dir``, then ``expression``."""

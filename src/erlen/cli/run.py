@@ -30,9 +30,6 @@ SERVERS = ("granian", "uvicorn", "hypercorn", "gunicorn")
 INTERFACES = ("wsgi", "asgi")
 
 
-# --- erlen run ------------------------------------------------------------------
-
-
 def app_needs_asgi(app: Any) -> tuple[bool, str]:
     """Whether the app has ``async def`` callables (so ASGI serves it best), and why."""
     if not hasattr(app, "asgi_app"):

@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-# --- script info, env files, app context ----------------------------------------
-
-
 class ScriptInfo:
     """What a command needs to find the app: the ``--app`` value or a ``create_app`` callback."""
 

@@ -23,10 +23,6 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-# ---------------------------------------------------------------------------
-# Converters
-
-
 class BaseConverter:
     """Turns one URL variable into a Python value and back.
 

@@ -44,10 +44,6 @@ _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
 _BODY_KEEPING_REDIRECTS = frozenset({307, 308})
 
 
-# ---------------------------------------------------------------------------
-# The client
-
-
 class ErlenClient:
     """Sends requests to an app through its WSGI (or, with ``asgi=True``, ASGI) entry.
 

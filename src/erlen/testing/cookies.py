@@ -19,10 +19,6 @@ from erlen.testing.environ_builder import _UNSAFE, _wsgi_decode
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-# ---------------------------------------------------------------------------
-# Cookies
-
-
 _COOKIE_PAIR = re.compile(
     r"""[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*("(?:[^\\"]|\\.)*"|[^ \t";]*))?[ \t]*\Z""", re.ASCII
 )
