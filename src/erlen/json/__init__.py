@@ -53,7 +53,7 @@ ORJSON_ACTIVE = False
 
 
 def _app_or_none() -> Any:
-    from erlen.ctx import current_app_or_none
+    from erlen._current import current_app_or_none
 
     return current_app_or_none()
 
@@ -97,7 +97,7 @@ def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from the current app's provider (needs an app context)."""
-    from erlen.ctx import current_context
+    from erlen._current import current_context
 
     response: Response = current_context().app.json.response(*args, **kwargs)
     return response
