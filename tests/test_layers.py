@@ -27,7 +27,11 @@ LAYERS: dict[str, int] = {
     "http": 1,
     # 2: the HTTP errors, the Request, the Response, routing and what they use.
     # They read the current app only through erlen._current: the contextvar
-    # and a protocol of the few settings they read (handed down, not reached up).
+    # (set by ctx, as before) and a protocol of the few settings they read:
+    # the Request's body and form limits and debug flag, the Response's
+    # MAX_COOKIE_SIZE, erlen.json's provider, sse's response class and
+    # send_file's root path and file settings. send_file stays here rather
+    # than split into an app-level wrapper: erlen.files is its public home.
     "_current": 2,
     "exceptions": 2,
     "redirects": 2,
