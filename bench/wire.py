@@ -295,7 +295,7 @@ def measure_all(
     wrk: str,
     duration: str,
     rounds: int = 3,
-    warm_up: str = "1s",
+    warm_up: str | None = "1s",
     connections: int = 16,
     progress: object = None,
 ) -> list[WireResult]:
@@ -358,10 +358,10 @@ def measure_all(
                     if endpoint.method != "GET":
                         results[run.key].errors[endpoint.name] = "wrk sends GET only"
             say(f"wire: {len(live)} servers up; warming up ...")
-            for run in live:
+            for run in live if warm_up else ():
                 url = f"http://127.0.0.1:{ports[run.key]}{loaded[0].path}"
                 try:
-                    run_wrk(wrk, url, warm_up, connections)
+                    run_wrk(wrk, url, str(warm_up), connections)
                 except (RuntimeError, ValueError, subprocess.TimeoutExpired):
                     pass  # the measured runs report it
             for round_index in range(rounds):
