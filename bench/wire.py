@@ -352,7 +352,9 @@ def measure_all(
                         result.chose, line = banner
                         result.banner = line
                         chosen = line.removeprefix("Server: ").split(" (")[0]
-                        result.server = f"erlen run: {chosen}, {_server_label(run).split(', ')[1]}"
+                        if f"{run.workers} workers" not in chosen:
+                            chosen += f", {_server_label(run).split(', ')[1]}"
+                        result.server = f"erlen run: {chosen}"
             for run in runs:
                 for endpoint in endpoints:
                     if endpoint.method != "GET":
