@@ -1,0 +1,210 @@
+"""orjson for :class:`~erlen.json.provider.DefaultJSONProvider`, only where its
+bytes are the standard library's.
+
+The default provider must write exactly Flask's bytes (docs/compat.md), and
+orjson differs from :mod:`json` in ways its output does not show: floats below
+1e-4 without an exponent (``0.00001`` for ``1e-05``), ``Enum`` members and
+``UUID``/dataclass/date values serialized natively instead of through
+``default``, NaN as ``null``, UTF-8 where ``ensure_ascii`` escapes, DEL (0x7f)
+left raw. So orjson is given a value only when :func:`plain_size` finds it made
+of exact ``dict``/``list``/``tuple``/``str``/``int``/``bool``/``None`` and
+finite floats in ``[1e-4, 1e16)`` (or zero), where both libraries write the
+shortest round-trip digits without an exponent. What is left is checked on the
+output or left to orjson to refuse, each then falling back to :mod:`json`:
+
+- non-ASCII text (which ``ensure_ascii`` escapes): the output is not ASCII;
+- DEL: ``0x7f`` in the output;
+- lone surrogates, ints beyond 64 bits, non-``str`` or ``str``-subclass keys,
+  nesting past orjson's limit: orjson raises.
+
+Nothing here calls user code, so falling back repeats no side effect. orjson
+is imported on first use, never by ``import erlen``, and checked once against
+:mod:`json` on probe values (see :data:`_PROBES`); if any differs (another
+orjson version formatting differently), it is not used at all.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Callable
+from itertools import chain, compress, repeat
+from math import isfinite
+from operator import is_
+from typing import Any
+
+__all__ = ["dumps_or_none", "orjson_active", "plain_size"]
+
+# orjson refuses more than 255 levels; stop the walk before that, which also
+# ends it on a circular value (the standard library then reports the cycle).
+_MAX_DEPTH = 250
+# Past this many values the walk stops (json then encodes): a value that
+# shares one list many times, or a cycle that branches, cannot grow it forever.
+_MAX_SIZE = 1 << 22
+_FLOAT_LOW = 1e-4
+_FLOAT_HIGH = 1e16
+
+_COMPACT = (",", ":")
+_LEAF_KINDS = frozenset({str, int, bool, type(None)})
+_PLAIN_KINDS = _LEAF_KINDS | {float, dict, list, tuple}
+
+_Dumps = Callable[..., bytes]
+#: ``None`` until first use; then ``(orjson.dumps, OPT_SORT_KEYS, OPT_INDENT_2)``
+#: or ``False`` when orjson is missing or failed the probes.
+_loaded: tuple[_Dumps, int, int] | bool | None = None
+
+
+class _StrKey(str):
+    """A ``str`` subclass key: orjson must refuse it (its ``__lt__`` could
+    order keys differently under ``sort_keys``)."""
+
+
+#: Values whose bytes must match :mod:`json` exactly for orjson to be used.
+_PROBES: list[Any] = [
+    [0.0, -0.0, 1e-4, 0.00011, 0.1, 1.5, 1 / 3, 2.5e-4, 100.0, 1e15, 9999999999999998.0],
+    [123456789012345.67, -0.000123, 0.30000000000000004, 4.35, 1e15 + 0.3],
+    [0, -1, 2**63 - 1, -(2**63), 2**64 - 1, True, False, None],
+    '\x00\x01\x1f"\\/\b\f\n\r\t ~',
+    {"b": [], "a": {}, "c": [1, {"z": (1, 2)}], "": ""},
+    [],
+    {},
+]
+#: Values orjson must refuse (we rely on it for them).
+_MUST_RAISE: list[Any] = [
+    {_StrKey("a"): 1},
+    {1: 2},
+    [2**64],
+    [-(2**63) - 1],
+    "\ud800",
+]
+
+
+def _load() -> tuple[_Dumps, int, int] | bool:
+    global _loaded
+    if _loaded is None:
+        _loaded = _import_and_check()
+    return _loaded
+
+
+def _import_and_check() -> tuple[_Dumps, int, int] | bool:
+    try:
+        import orjson
+    except ImportError:
+        return False
+    try:
+        dumps: _Dumps = orjson.dumps
+        sort_keys: int = orjson.OPT_SORT_KEYS
+        indent: int = orjson.OPT_INDENT_2
+        for sort in (True, False):
+            option = sort_keys if sort else 0
+            for value in _PROBES:
+                if dumps(value, option=option).decode() != _json.dumps(
+                    value, sort_keys=sort, separators=_COMPACT
+                ):
+                    return False
+                if dumps(value, option=option | indent).decode() != _json.dumps(
+                    value, sort_keys=sort, indent=2
+                ):
+                    return False
+        for value in _MUST_RAISE:
+            try:
+                dumps(value, option=sort_keys)
+            except Exception:
+                continue
+            return False
+    except Exception:  # an orjson too old or too different to trust
+        return False
+    return dumps, sort_keys, indent
+
+
+def orjson_active() -> bool:
+    """Whether orjson is installed and passed the probes (imports it on first call)."""
+    return _load() is not False
+
+
+def plain_size(value: Any) -> int:
+    """The number of values in ``value`` (itself included) if orjson may encode
+    it, else ``-1``."""
+    kind = type(value)
+    if kind in _LEAF_KINDS:
+        return 1
+    if kind is float:
+        return 1 if _floats_are_plain([value]) else -1
+    children: Any
+    if kind is dict:
+        children = value.values()
+    elif kind is list or kind is tuple:
+        children = value
+    else:
+        return -1
+    # PERF: the walk goes one nesting level at a time, each level's values
+    # gathered and their types checked by C loops (map, chain, compress, set);
+    # a Python loop per value would cost a good part of json's own encoding.
+    size = 1 + len(children)
+    for _ in range(_MAX_DEPTH):
+        kinds = set(map(type, children))
+        if kinds <= _LEAF_KINDS:
+            return size
+        if not kinds <= _PLAIN_KINDS or size > _MAX_SIZE:
+            return -1
+        if kind is dict:  # values() views cannot be indexed or compressed twice
+            children = list(children)
+        child_kinds = list(map(type, children))
+        if float in kinds and not _floats_are_plain(_of_kind(children, child_kinds, float)):
+            return -1
+        dicts = _of_kind(children, child_kinds, dict) if dict in kinds else ()
+        sequences = _of_kind(children, child_kinds, list) if list in kinds else []
+        if tuple in kinds:
+            sequences += _of_kind(children, child_kinds, tuple)
+        if not dicts and not sequences:
+            return size
+        children = list(
+            chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(sequences))
+        )
+        kind = list
+        size += len(children)
+    # Deeper than orjson goes, or circular: json decides (and reports a cycle).
+    return -1
+
+
+def _of_kind(values: list[Any], kinds: list[type], kind: type) -> list[Any]:
+    return list(compress(values, map(is_, kinds, repeat(kind))))
+
+
+def _floats_are_plain(floats: list[float]) -> bool:
+    # Zero, or a magnitude in [1e-4, 1e16): both libraries then write the
+    # shortest round-trip digits without an exponent. The sum is NaN or
+    # infinite when any value is, so NaN and Infinity go to json (which refuses them).
+    magnitudes = list(map(abs, floats))
+    if not isfinite(sum(magnitudes)) or max(magnitudes) >= _FLOAT_HIGH:
+        return False
+    nonzero = list(filter(None, magnitudes))
+    return not nonzero or min(nonzero) >= _FLOAT_LOW
+
+
+def dumps_or_none(obj: Any, sort_keys: object, indent: bool) -> str | None:
+    """orjson's text for ``obj`` (compact, or indented by 2 with ``": "`` as
+    :func:`json.dumps` with ``indent=2``) when it is certainly :mod:`json`'s
+    with ``ensure_ascii=True`` and ``sort_keys``; ``None`` to use :mod:`json`."""
+    loaded = _loaded if _loaded is not None else _load()
+    if loaded is False or loaded is True:
+        return None
+    dumps, sort_option, indent_option = loaded
+    if sort_keys is True:
+        option = sort_option
+    elif sort_keys is False:
+        option = 0
+    else:
+        return None
+    if indent:
+        option |= indent_option
+    # Used for every plain value, however small: the walk and the checks cost
+    # less than json's encoding even for a two-key dict (bench/RESULTS.md, "JSON").
+    if plain_size(obj) < 0:
+        return None
+    try:
+        out = dumps(obj, option=option)
+    except Exception:  # lone surrogate, big int, non-str key, too deep: json decides
+        return None
+    if not out.isascii() or b"\x7f" in out:
+        return None
+    return out.decode("ascii")
