@@ -403,3 +403,26 @@ def test_jsonify_matches_flask(
     compare: Callable[..., Any], twins: tuple[Any, Any], name: str, prefix: str
 ) -> None:
     compare(twins, "GET", f"{prefix}/{name}")
+
+
+def test_circular_values_still_report_the_cycle() -> None:
+    loop: list[Any] = []
+    loop.extend([loop, loop])  # branches: a walk that followed it would double each level
+    with pytest.raises(ValueError, match="Circular"):
+        _App().json.dumps(loop, **COMPACT)
+
+
+@pytest.mark.parametrize("depth", [200, 254, 256, 300])
+def test_deep_nesting_gives_the_stdlib_bytes(depth: int) -> None:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = [value]
+    with_orjson, stdlib = _both({"a": value}, COMPACT)
+    assert with_orjson == stdlib
+
+
+def test_a_list_shared_many_times_gives_the_stdlib_bytes() -> None:
+    shared = list(range(100))
+    value = [shared] * 50
+    with_orjson, stdlib = _both(value, COMPACT)
+    assert with_orjson == stdlib

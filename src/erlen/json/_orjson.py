@@ -26,7 +26,7 @@ orjson version formatting differently), it is not used at all.
 from __future__ import annotations
 
 import json as _json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import chain, compress, repeat
 from math import isfinite
 from operator import is_
@@ -39,7 +39,7 @@ __all__ = ["dumps_or_none", "orjson_active", "plain_size"]
 _MAX_DEPTH = 250
 # Past this many values the walk stops (json then encodes): a value that
 # shares one list many times, or a cycle that branches, cannot grow it forever.
-_MAX_SIZE = 1 << 22
+_MAX_SIZE = 1 << 20
 _FLOAT_LOW = 1e-4
 _FLOAT_HIGH = 1e16
 
@@ -141,36 +141,50 @@ def plain_size(value: Any) -> int:
     # a Python loop per value would cost a good part of json's own encoding.
     size = 1 + len(children)
     for _ in range(_MAX_DEPTH):
-        kinds = set(map(type, children))
+        child_kinds = list(map(type, children))
+        kinds = set(child_kinds)
         if kinds <= _LEAF_KINDS:
             return size
         if not kinds <= _PLAIN_KINDS or size > _MAX_SIZE:
             return -1
-        if kind is dict:  # values() views cannot be indexed or compressed twice
-            children = list(children)
-        child_kinds = list(map(type, children))
-        if float in kinds and not _floats_are_plain(_of_kind(children, child_kinds, float)):
-            return -1
-        dicts = _of_kind(children, child_kinds, dict) if dict in kinds else ()
-        sequences = _of_kind(children, child_kinds, list) if list in kinds else []
-        if tuple in kinds:
-            sequences += _of_kind(children, child_kinds, tuple)
-        if not dicts and not sequences:
-            return size
-        children = list(
-            chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(sequences))
-        )
-        kind = list
+        dicts: Any = ()
+        sequences: Any = ()
+        if len(kinds) == 1:  # PERF: rows of dicts, lists of lists: nothing to sort out
+            if float in kinds:
+                return size if _floats_are_plain(children) else -1
+            if dict in kinds:
+                dicts = children
+            else:
+                sequences = children
+        else:
+            if float in kinds and not _floats_are_plain(_of_kind(children, child_kinds, float)):
+                return -1
+            if dict in kinds:
+                dicts = _of_kind(children, child_kinds, dict)
+            if list in kinds:
+                sequences = _of_kind(children, child_kinds, list)
+            if tuple in kinds:
+                sequences = [*sequences, *_of_kind(children, child_kinds, tuple)]
+            if not dicts and not sequences:
+                return size
+        if not sequences:
+            children = list(chain.from_iterable(map(dict.values, dicts)))
+        elif not dicts:
+            children = list(chain.from_iterable(sequences))
+        else:
+            children = list(
+                chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(sequences))
+            )
         size += len(children)
     # Deeper than orjson goes, or circular: json decides (and reports a cycle).
     return -1
 
 
-def _of_kind(values: list[Any], kinds: list[type], kind: type) -> list[Any]:
+def _of_kind(values: Iterable[Any], kinds: list[type], kind: type) -> list[Any]:
     return list(compress(values, map(is_, kinds, repeat(kind))))
 
 
-def _floats_are_plain(floats: list[float]) -> bool:
+def _floats_are_plain(floats: Iterable[float]) -> bool:
     # Zero, or a magnitude in [1e-4, 1e16): both libraries then write the
     # shortest round-trip digits without an exponent. The sum is NaN or
     # infinite when any value is, so NaN and Infinity go to json (which refuses them).
