@@ -249,15 +249,15 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     assert _orjson.orjson_active()
     loaded = _orjson._loaded
     assert isinstance(loaded, tuple)
-    dumps, sort_option, indent_option = loaded
+    dumps, *options = loaded
     calls: list[Any] = []
 
-    def recording_dumps(obj: Any, option: int = 0) -> bytes:
+    def recording_dumps(obj: Any, **kwargs: Any) -> bytes:
         calls.append(obj)
-        result: bytes = dumps(obj, option=option)
+        result: bytes = dumps(obj, **kwargs)
         return result
 
-    monkeypatch.setattr(_orjson, "_loaded", (recording_dumps, sort_option, indent_option))
+    monkeypatch.setattr(_orjson, "_loaded", (recording_dumps, *options))
     return calls
 
 
@@ -277,7 +277,7 @@ def test_orjson_output_is_what_the_provider_returns(monkeypatch: pytest.MonkeyPa
     assert _orjson.orjson_active()
     loaded = _orjson._loaded
     assert isinstance(loaded, tuple)
-    marked = (lambda obj, option=0: b'"from orjson"', *loaded[1:])
+    marked = (lambda obj, **kwargs: b'"from orjson"', *loaded[1:])
     monkeypatch.setattr(_orjson, "_loaded", marked)
     assert _App().json.dumps([1], **COMPACT) == '"from orjson"'
 
@@ -426,3 +426,27 @@ def test_a_list_shared_many_times_gives_the_stdlib_bytes() -> None:
     value = [shared] * 50
     with_orjson, stdlib = _both(value, COMPACT)
     assert with_orjson == stdlib
+
+
+def _isoformat(value: Any) -> Any:
+    if isinstance(value, (dt.date, uuid.UUID, decimal.Decimal)):
+        return f"custom {value}"
+    raise TypeError(type(value).__name__)
+
+
+@pytest.mark.parametrize("kwargs", [COMPACT, PRETTY], ids=["compact", "pretty"])
+def test_a_replaced_default_is_still_called_for_dates_uuids_decimals(
+    spy: list[Any], kwargs: dict[str, Any]
+) -> None:
+    value = [dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3), uuid.UUID(int=1), decimal.Decimal(2)]
+    with_orjson, stdlib = _both(value, kwargs, default=_isoformat)
+    assert with_orjson == stdlib
+    assert "custom 2020-01-02" in with_orjson[1]
+    assert spy == []
+
+
+def test_dates_uuids_decimals_go_to_orjson_with_the_stock_default(spy: list[Any]) -> None:
+    value = {"day": dt.date(2020, 1, 2), "id": uuid.UUID(int=1), "price": decimal.Decimal("1.50")}
+    with_orjson, stdlib = _both(value, COMPACT)
+    assert with_orjson == stdlib
+    assert spy == [value]
