@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import enum
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 USER: dict[str, Any] = {"id": 123, "username": "alice", "email": "alice@example.com"}
+
+
+class _Level(enum.IntEnum):
+    LOW = 1
 
 
 def _rows(count: int) -> list[dict[str, Any]]:
@@ -42,8 +47,13 @@ CASES: dict[str, Any] = {
     "10 rows x 6 keys": _rows(10),
     "100 rows x 6 keys": _rows(100),
     "1,000 rows x 6 keys": _rows(1000),
-    # Not plain (a date): goes to json after the walk; what the walk costs it.
-    "1,000 rows + a date": [*_rows(1000), {"day": dt.date(2026, 12, 7)}],
+    "1,000 rows, a datetime each": [
+        {**row, "created": dt.datetime(2026, 12, 7, 4, 21)} for row in _rows(1000)
+    ],
+    # Left to json: the walk finds an Enum (its cost is wasted) ...
+    "1,000 rows + an Enum": [*_rows(1000), {"level": _Level.LOW}],
+    # ... or orjson's output is not ASCII (walk and orjson wasted: the worst case).
+    "1,000 rows, one name 'é'": [*_rows(999), {"name": "é"}],
 }
 
 
@@ -92,7 +102,7 @@ def measure(rounds: int, budget: float) -> list[tuple[str, str, dict[str, float]
             timed: dict[str, Callable[[], Any]] = {
                 "stdlib": stdlib,
                 "with orjson": encode,
-                "walk": lambda value=value: _orjson.plain_size(value),
+                "walk": lambda value=value: _orjson.plain_size(value, True),
                 "bare orjson": lambda value=value, option=option: orjson.dumps(
                     value, option=option
                 ),
