@@ -450,3 +450,11 @@ def test_dates_uuids_decimals_go_to_orjson_with_the_stock_default(spy: list[Any]
     with_orjson, stdlib = _both(value, COMPACT)
     assert with_orjson == stdlib
     assert spy == [value]
+
+
+def test_the_json_benchmark_runs() -> None:
+    from bench import json_encode
+
+    results = json_encode.measure(rounds=1, budget=1.0)
+    assert len(results) == 2 * len(json_encode.CASES)
+    assert "speed-up" in json_encode.table(results)
