@@ -32,7 +32,7 @@ from erlen.http.headers import Headers, dump_options
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from erlen.app import Erlen
+    from erlen._current import CurrentApp
     from erlen.response import Response
 
     MaxAge: TypeAlias = int | Callable[[str | None], int | None] | None
@@ -205,18 +205,18 @@ def _content_disposition(kind: str, name: object) -> str:
 # -- send_file ----------------------------------------------------------------------
 
 
-def _current() -> tuple[Erlen | None, dict[str, Any] | None]:
+def _current() -> tuple[CurrentApp | None, dict[str, Any] | None]:
     """The current app and request environ (each None outside a context)."""
-    from erlen.ctx import _cv_context
+    from erlen._current import context_var
 
-    context = _cv_context.get(None)
+    context = context_var.get(None)
     if context is None:
         return None, None
     request = context.request
     return context.app, None if request is None else request.environ
 
 
-def _app_max_age(app: Erlen | None, path: str | None) -> int | None:
+def _app_max_age(app: CurrentApp | None, path: str | None) -> int | None:
     if app is None:
         return None
     getter = getattr(app, "get_send_file_max_age", None)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from erlen.ctx import current_app_or_none
+from erlen._current import current_app_or_none
 from erlen.http.datastructures import (
     CombinedMultiDict,
     FileStorage,
@@ -1101,7 +1101,8 @@ class Request:
         app = current_app_or_none()
         if app is None:
             return default
-        return app.config.get(key, default)
+        limit: int | None = app.config.get(key, default)
+        return limit
 
     @property
     def max_content_length(self) -> int | None:
