@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "response_properties": 2,
     "response_conditional": 2,
     "wrappers": 2,
+    "request_parts": 2,
     "routing": 2,
     "json": 2,
     "files": 2,

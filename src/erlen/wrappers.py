@@ -1,9 +1,11 @@
-"""The Request: one incoming HTTP request, read from PEP 3333 environ keys.
+"""The Request: one incoming HTTP request.
 
-A WSGI server hands the environ over directly; the ASGI adapter fills the
-same keys from the scope. Nothing is parsed up front: every attribute is
-computed the first time it is read and then kept, so a request whose view
-only looks at ``request.path`` costs a dict lookup or two.
+A WSGI server hands a PEP 3333 environ over (``Request(environ)``); the ASGI
+adapter hands the request's parts (``Request.from_parts``), and the environ is
+then built only if something reads ``request.environ``. Nothing is parsed up
+front: every attribute is computed the first time it is read and then kept,
+so a request whose view only looks at ``request.path`` costs a dict lookup or
+two.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -27,6 +29,7 @@ from erlen.http.datastructures import (
 from erlen.http.json_nesting import DEFAULT_MAX_JSON_NESTING, json_nesting_exceeds
 from erlen.http.query import QUOTE_ERRORS, parse_query
 from erlen.http.urls import decode_host
+from erlen.request_parts import RequestParts
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -186,7 +189,10 @@ class EnvironHeaders:
     """The request headers: a read-only, case-insensitive view of the environ.
 
     Lookups go straight to ``HTTP_*`` keys; names come out title-cased
-    (``X-Forwarded-For``) as Werkzeug's ``EnvironHeaders`` gives them.
+    (``X-Forwarded-For``) as Werkzeug's ``EnvironHeaders`` gives them. A
+    request made from its parts (ASGI) hands it just the header keys (see
+    :meth:`~erlen.request_parts.RequestParts.header_map`), so reading headers
+    builds no environ.
     """
 
     __slots__ = ("environ",)
@@ -397,16 +403,15 @@ class _BoundedInput(io.RawIOBase):
 
 
 def _open_input(
-    environ: dict[str, Any], content_length: int | None, limit: int | None
+    raw: IO[bytes] | None, terminated: bool, content_length: int | None, limit: int | None
 ) -> IO[bytes]:
-    raw = environ.get("wsgi.input")
     if raw is None:
         return io.BytesIO()
     if content_length is not None:
         if limit is not None and content_length > limit:
             raise _http_error("RequestEntityTooLarge")
         return _BoundedInput(raw, content_length)  # type: ignore[return-value]
-    if "wsgi.input_terminated" in environ:
+    if terminated:
         # The server ends the stream itself (chunked body, ASGI).
         # Wrapped even without a limit, so a read error is a 400, not a 500.
         return _BoundedInput(  # type: ignore[return-value]
@@ -449,8 +454,8 @@ class Request:
     __slots__ = (
         "__dict__",
         "_environ",
-        "_environ_source",
         "_method",
+        "_parts",
         "_path",
         "routing_exception",
         "shallow",
@@ -473,9 +478,9 @@ class Request:
     _cached_json: tuple[Any, Any] = _UNSET
     _content_length: int | None = _UNSET
     _cookies: MultiDict[str, str] = _UNSET
-    # None until a deferred environ is built (see _deferred).
+    # None while the request is read from its parts (see from_parts).
     _environ: dict[str, Any] | None
-    _environ_source: tuple[Callable[[Any, Any], dict[str, Any]], Any, Any]
+    _parts: RequestParts
     _files: MultiDict[str, FileStorage] = _UNSET
     _form: MultiDict[str, str] = _UNSET
     _full_path: str = _UNSET
@@ -541,45 +546,82 @@ class Request:
         cls._plain_init = cls.__init__ is Request.__init__
 
     @classmethod
-    def _deferred(
+    def from_parts(
         cls,
         method: str,
         path: str,
-        builder: Callable[[Any, Any], dict[str, Any]],
-        source: Any,
-        body: Any,
+        *,
+        scheme: str = "http",
+        server: tuple[str, int | None] | None = None,
+        root_path: str = "",
+        query_string: bytes = b"",
+        headers: Iterable[tuple[bytes | str, bytes | str]] = (),
+        client: tuple[str, int] | None = None,
+        stream: IO[bytes] | None = None,
+        server_protocol: str = "HTTP/1.1",
+        environ_extra: Mapping[str, Any] | None = None,
     ) -> Request:
-        """A request whose environ is ``builder(source, body)``, built on first use.
+        """A request made from its parts, without a PEP 3333 environ (see :class:`RequestParts`).
 
-        The ASGI adapter uses it when ``__init__`` is not overridden: routing
-        needs only the method and the path, and many views read nothing else,
-        so the PEP 3333 keys are made only when something asks for them.
+        ``path`` is the path below ``root_path``; ``headers`` are ``(name,
+        value)`` pairs (bytes are latin-1), repeated names joined as a server
+        joins them. The environ is built only if ``environ`` is read. A
+        subclass with its own ``__init__`` gets that environ straight away.
         """
+        parts = RequestParts(
+            method,
+            path,
+            scheme,
+            server,
+            root_path,
+            query_string,
+            headers,
+            client,
+            stream,
+            server_protocol,
+            environ_extra,
+        )
+        return cls._from_parts(parts)
+
+    @classmethod
+    def _from_parts(cls, parts: RequestParts) -> Request:
+        if not cls._plain_init:
+            return cls(parts.build_environ())
         self = cls.__new__(cls)
         self._environ = None
-        self._environ_source = (builder, source, body)
+        self._parts = parts
         self.shallow = False
         self.url_rule = None
         self.view_args = None
         self.routing_exception = None
-        self._method = method
-        self._path = path
+        self._method = parts.method.upper()
+        self._path = _with_one_slash(parts.path)
         return self
 
     @property
     def environ(self) -> dict[str, Any]:
-        """The PEP 3333 environ this request reads."""
+        """The PEP 3333 environ of this request (built from its parts on first read)."""
         environ = self._environ
         if environ is None:
-            builder, source, body = self._environ_source
-            environ = builder(source, body)
-            self._environ = environ
+            self._environ = environ = self._parts.build_environ()
             environ["erlen.request"] = self
+            # From now on every read goes to the environ, so a change to it
+            # shows as it does for a WSGI request; the headers follow too.
+            headers = self._headers
+            if headers is not _UNSET:
+                headers.environ = environ
         return environ
 
     @environ.setter
     def environ(self, value: dict[str, Any]) -> None:
         self._environ = value
+
+    def _header(self, key: str) -> str | None:
+        """The header under environ ``key`` (``HTTP_ACCEPT``), from the environ or the parts."""
+        environ = self._environ
+        if environ is not None:
+            return environ.get(key)
+        return self._parts.header_map().get(key)
 
     def _release_environ(self) -> None:
         """Break the environ -> request reference (the request is over)."""
@@ -612,7 +654,10 @@ class Request:
     @property
     def scheme(self) -> str:
         """The URL scheme (``http``, ``https``)."""
-        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+        environ = self._environ
+        if environ is None:
+            return self._parts.scheme
+        return environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
 
     @property
     def is_secure(self) -> bool:
@@ -622,10 +667,7 @@ class Request:
     @property
     def path(self) -> str:
         """The path after ``root_path``, always starting with one ``/``."""
-        if self._path is not _UNSET:
-            return self._path
-        self._path = text = _path_from_wsgi(self.environ.get("PATH_INFO") or "")
-        return text
+        return self._path
 
     @path.setter
     def path(self, value: str) -> None:
@@ -636,7 +678,12 @@ class Request:
         """The prefix the app is mounted under (``SCRIPT_NAME``), without a trailing ``/``."""
         if self._root_path is not _UNSET:
             return self._root_path
-        self._root_path = value = _wsgi_text(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+        environ = self._environ
+        if environ is None:
+            value = self._parts.root_path.rstrip("/")
+        else:
+            value = _wsgi_text(environ.get("SCRIPT_NAME") or "").rstrip("/")
+        self._root_path = value
         return value
 
     @root_path.setter
@@ -653,7 +700,11 @@ class Request:
         """The raw query string, as bytes."""
         if self._query_string is not _UNSET:
             return self._query_string
-        raw: str = self.environ.get("QUERY_STRING", "")
+        environ = self._environ
+        if environ is None:
+            self._query_string = value = self._parts.query_string
+            return value
+        raw: str = environ.get("QUERY_STRING", "")
         try:
             value = raw.encode("latin-1")
         except UnicodeEncodeError:
@@ -686,21 +737,33 @@ class Request:
     @property
     def remote_addr(self) -> str | None:
         """The client's address (``REMOTE_ADDR``)."""
-        return self.environ.get("REMOTE_ADDR")
+        environ = self._environ
+        if environ is None:
+            return self._parts.remote_addr
+        return environ.get("REMOTE_ADDR")
 
     @property
     def remote_user(self) -> str | None:
         """The user the server authenticated (``REMOTE_USER``)."""
-        return self.environ.get("REMOTE_USER")
+        environ = self._environ
+        if environ is None:
+            return None
+        return environ.get("REMOTE_USER")
 
     @property
     def server(self) -> tuple[str, int | None] | None:
         """The server's ``(host, port)`` from ``SERVER_NAME``/``SERVER_PORT``."""
-        name = self.environ.get("SERVER_NAME")
+        environ = self._environ
+        if environ is None:
+            name: str | None = self._parts.server_name
+            port_text: Any = self._parts.server_port
+        else:
+            name = environ.get("SERVER_NAME")
+            port_text = environ.get("SERVER_PORT")
         if name is None:
             return None
         try:
-            port: int | None = int(self.environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+            port: int | None = int(port_text)
         except (TypeError, ValueError):
             port = None
         return name, port
@@ -717,7 +780,7 @@ class Request:
         return value
 
     def _compute_host(self) -> str:
-        host: str | None = self.environ.get("HTTP_HOST")
+        host = self._header("HTTP_HOST")
         if host is None:
             server = self.server
             if server is None or server[1] is None:
@@ -785,7 +848,11 @@ class Request:
         """The request headers (read-only, case-insensitive)."""
         if self._headers is not _UNSET:
             return self._headers
-        self._headers = value = EnvironHeaders(self.environ)
+        environ = self._environ
+        # Under ASGI the headers are read from the parts' own header keys
+        # until an environ is built (then they are re-pointed at it).
+        source = self._parts.header_map() if environ is None else environ
+        self._headers = value = EnvironHeaders(source)
         return value
 
     @property
@@ -793,7 +860,7 @@ class Request:
         """The cookies the client sent (an :class:`ImmutableMultiDict`)."""
         if self._cookies is not _UNSET:
             return self._cookies
-        header = self.environ.get("HTTP_COOKIE")
+        header = self._header("HTTP_COOKIE")
         if header:
             from erlen.http.cookies import parse_cookie
 
@@ -806,45 +873,44 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The Content-Type header."""
-        return self.environ.get("CONTENT_TYPE")
+        return self._header("CONTENT_TYPE")
 
     @property
     def content_length(self) -> int | None:
         """The Content-Length as an int; ``None`` if absent or chunked, 0 if invalid."""
         if self._content_length is not _UNSET:
             return self._content_length
-        environ = self.environ
         self._content_length = value = _parse_content_length(
-            environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+            self._header("CONTENT_LENGTH"), self._header("HTTP_TRANSFER_ENCODING")
         )
         return value
 
     @property
     def content_encoding(self) -> str | None:
         """The Content-Encoding header."""
-        return self.environ.get("HTTP_CONTENT_ENCODING")
+        return self._header("HTTP_CONTENT_ENCODING")
 
     @property
     def content_md5(self) -> str | None:
         """The Content-MD5 header."""
-        return self.environ.get("HTTP_CONTENT_MD5")
+        return self._header("HTTP_CONTENT_MD5")
 
     @property
     def referrer(self) -> str | None:
         """The Referer header."""
-        return self.environ.get("HTTP_REFERER")
+        return self._header("HTTP_REFERER")
 
     @property
     def origin(self) -> str | None:
         """The Origin header."""
-        return self.environ.get("HTTP_ORIGIN")
+        return self._header("HTTP_ORIGIN")
 
     @property
     def user_agent(self) -> UserAgent:
         """The User-Agent header; ``user_agent.string`` is its text."""
         if self._user_agent is not _UNSET:
             return self._user_agent
-        self._user_agent = value = self.user_agent_class(self.environ.get("HTTP_USER_AGENT", ""))
+        self._user_agent = value = self.user_agent_class(self._header("HTTP_USER_AGENT") or "")
         return value
 
     # -- negotiation, conditions, credentials (parsed on first read) -------------
@@ -857,7 +923,7 @@ class Request:
         from erlen.http.accept import MIMEAccept, parse_accept_header
 
         self._accept_mimetypes = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT"), MIMEAccept
+            self._header("HTTP_ACCEPT"), MIMEAccept
         )
         return value
 
@@ -869,7 +935,7 @@ class Request:
         from erlen.http.accept import CharsetAccept, parse_accept_header
 
         self._accept_charsets = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
+            self._header("HTTP_ACCEPT_CHARSET"), CharsetAccept
         )
         return value
 
@@ -880,9 +946,7 @@ class Request:
             return self._accept_encodings
         from erlen.http.accept import parse_accept_header
 
-        self._accept_encodings = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_ENCODING")
-        )
+        self._accept_encodings = value = parse_accept_header(self._header("HTTP_ACCEPT_ENCODING"))
         return value
 
     @property
@@ -893,7 +957,7 @@ class Request:
         from erlen.http.accept import LanguageAccept, parse_accept_header
 
         self._accept_languages = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
+            self._header("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
         )
         return value
 
@@ -905,9 +969,7 @@ class Request:
             return self._authorization
         from erlen.http.header_types import Authorization
 
-        self._authorization = value = Authorization.from_header(
-            self.environ.get("HTTP_AUTHORIZATION")
-        )
+        self._authorization = value = Authorization.from_header(self._header("HTTP_AUTHORIZATION"))
         return value
 
     @property
@@ -918,7 +980,7 @@ class Request:
         from erlen.http.header_types import RequestCacheControl, parse_cache_control_header
 
         self._cache_control = value = parse_cache_control_header(
-            self.environ.get("HTTP_CACHE_CONTROL"), None, RequestCacheControl
+            self._header("HTTP_CACHE_CONTROL"), None, RequestCacheControl
         )
         return value
 
@@ -929,7 +991,7 @@ class Request:
             return self._pragma
         from erlen.http.header_types import parse_set_header
 
-        self._pragma = value = parse_set_header(self.environ.get("HTTP_PRAGMA", ""))
+        self._pragma = value = parse_set_header(self._header("HTTP_PRAGMA") or "")
         return value
 
     @property
@@ -939,7 +1001,7 @@ class Request:
             return self._if_match
         from erlen.http.conditional import parse_etags
 
-        self._if_match = value = parse_etags(self.environ.get("HTTP_IF_MATCH"))
+        self._if_match = value = parse_etags(self._header("HTTP_IF_MATCH"))
         return value
 
     @property
@@ -949,7 +1011,7 @@ class Request:
             return self._if_none_match
         from erlen.http.conditional import parse_etags
 
-        self._if_none_match = value = parse_etags(self.environ.get("HTTP_IF_NONE_MATCH"))
+        self._if_none_match = value = parse_etags(self._header("HTTP_IF_NONE_MATCH"))
         return value
 
     @property
@@ -957,7 +1019,7 @@ class Request:
         """If-Modified-Since as an aware UTC datetime, None if absent or invalid."""
         if self._if_modified_since is not _UNSET:
             return self._if_modified_since
-        self._if_modified_since = value = _header_date(self.environ, "HTTP_IF_MODIFIED_SINCE")
+        self._if_modified_since = value = _header_date(self._header("HTTP_IF_MODIFIED_SINCE"))
         return value
 
     @property
@@ -965,7 +1027,7 @@ class Request:
         """If-Unmodified-Since as an aware UTC datetime, None if absent or invalid."""
         if self._if_unmodified_since is not _UNSET:
             return self._if_unmodified_since
-        self._if_unmodified_since = value = _header_date(self.environ, "HTTP_IF_UNMODIFIED_SINCE")
+        self._if_unmodified_since = value = _header_date(self._header("HTTP_IF_UNMODIFIED_SINCE"))
         return value
 
     @property
@@ -975,7 +1037,7 @@ class Request:
             return self._if_range
         from erlen.http.conditional import parse_if_range_header
 
-        self._if_range = value = parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
+        self._if_range = value = parse_if_range_header(self._header("HTTP_IF_RANGE"))
         return value
 
     @property
@@ -985,20 +1047,23 @@ class Request:
             return self._range
         from erlen.http.conditional import parse_range_header
 
-        self._range = value = parse_range_header(self.environ.get("HTTP_RANGE"))
+        self._range = value = parse_range_header(self._header("HTTP_RANGE"))
         return value
 
     @property
     def date(self) -> datetime | None:
         """The Date header as an aware UTC datetime, None if absent or invalid."""
-        return _header_date(self.environ, "HTTP_DATE")
+        return _header_date(self._header("HTTP_DATE"))
 
     @property
     def max_forwards(self) -> int | None:
         """The Max-Forwards header as an int, None if absent or not a number."""
+        value = self._header("HTTP_MAX_FORWARDS")
+        if value is None:
+            return None
         try:
-            return int(self.environ["HTTP_MAX_FORWARDS"])
-        except (KeyError, ValueError):
+            return int(value)
+        except ValueError:
             return None
 
     @property
@@ -1006,14 +1071,14 @@ class Request:
         """The client's address, then each proxy's: X-Forwarded-For, else ``remote_addr``."""
         if self._access_route is not _UNSET:
             return self._access_route
-        environ = self.environ
-        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        forwarded = self._header("HTTP_X_FORWARDED_FOR")
+        remote_addr = self.remote_addr
         if forwarded is not None:
             from erlen.http.header_types import parse_list_header
 
             value = self.list_storage_class(parse_list_header(forwarded))
-        elif environ.get("REMOTE_ADDR") is not None:
-            value = self.list_storage_class([environ["REMOTE_ADDR"]])
+        elif remote_addr is not None:
+            value = self.list_storage_class([remote_addr])
         else:
             value = self.list_storage_class()
         self._access_route = value
@@ -1022,7 +1087,7 @@ class Request:
     @property
     def access_control_request_headers(self) -> HeaderSet | None:
         """The headers a CORS preflight asks to send (Access-Control-Request-Headers)."""
-        header = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        header = self._header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
         if header is None:
             return None
         from erlen.http.header_types import parse_set_header
@@ -1032,7 +1097,7 @@ class Request:
     @property
     def access_control_request_method(self) -> str | None:
         """The method a CORS preflight asks to use (Access-Control-Request-Method)."""
-        return self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        return self._header("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
 
     @classmethod
     def from_values(cls, *args: Any, **kwargs: Any) -> Request:
@@ -1051,7 +1116,7 @@ class Request:
             return self._mimetype
         from erlen.http.mime import parse_options_header
 
-        head, options = parse_options_header(self.environ.get("CONTENT_TYPE", ""))
+        head, options = parse_options_header(self._header("CONTENT_TYPE") or "")
         self._mimetype = value = (head.lower(), options)
         return value
 
@@ -1144,7 +1209,11 @@ class Request:
     @property
     def input_stream(self) -> IO[bytes]:
         """The raw ``wsgi.input``, unguarded; use :attr:`stream` instead."""
-        return self.environ["wsgi.input"]  # type: ignore[no-any-return]
+        environ = self._environ
+        if environ is None:
+            stream = self._parts.stream
+            return io.BytesIO() if stream is None else stream
+        return environ["wsgi.input"]  # type: ignore[no-any-return]
 
     @property
     def stream(self) -> IO[bytes]:
@@ -1155,8 +1224,16 @@ class Request:
             raise RuntimeError(
                 "This request was created with 'shallow=True': reading the body is disabled."
             )
+        environ = self._environ
+        if environ is None:
+            raw = self._parts.stream
+            # The parts come from a server that ends the body itself.
+            terminated = True
+        else:
+            raw = environ.get("wsgi.input")
+            terminated = "wsgi.input_terminated" in environ
         self._stream = value = _open_input(
-            self.environ, self.content_length, self.max_content_length
+            raw, terminated, self.content_length, self.max_content_length
         )
         return value
 
@@ -1186,7 +1263,7 @@ class Request:
     def _load_form_data(self) -> None:
         if self._form is not _UNSET:
             return
-        if self.environ.get("CONTENT_TYPE"):
+        if self._header("CONTENT_TYPE"):
             mimetype, options = self._content_type_parts()
             if self._cached_data is not _UNSET:
                 stream: IO[bytes] = io.BytesIO(self._cached_data)
@@ -1329,8 +1406,7 @@ class Request:
         self.close()
 
 
-def _header_date(environ: dict[str, Any], key: str) -> datetime | None:
-    value = environ.get(key)
+def _header_date(value: str | None) -> datetime | None:
     if value is None:
         return None
     from erlen.http.dates import parse_http_date
