@@ -616,6 +616,14 @@ class Request:
     def environ(self, value: dict[str, Any]) -> None:
         self._environ = value
 
+    @property
+    def _environ_method(self) -> str | None:
+        """``REQUEST_METHOD`` as the environ holds it (or will), whatever ``method`` was set to."""
+        environ = self._environ
+        if environ is None:
+            return self._parts.method.upper()
+        return environ.get("REQUEST_METHOD")
+
     def _header(self, key: str) -> str | None:
         """The header under environ ``key`` (``HTTP_ACCEPT``), from the environ or the parts."""
         environ = self._environ
