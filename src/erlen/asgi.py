@@ -258,8 +258,34 @@ _NO_BODY.complete = True
 _ENVIRON_KEYS_LIMIT = 1024
 
 
+# ASGI "http_version" -> PEP 3333 SERVER_PROTOCOL, for the usual versions.
+_SERVER_PROTOCOLS = {"1.1": "HTTP/1.1", "2": "HTTP/2", "1.0": "HTTP/1.0", "3": "HTTP/3"}
+
+
 def _request_parts(scope: Scope, body: Any) -> RequestParts:
-    """The parts of the request in an ASGI ``http`` scope (the path below ``root_path``)."""
+    """The parts of the request in a checked ASGI ``http`` scope (path below ``root_path``)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path") or ""
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    version = scope.get("http_version", "1.1")
+    return RequestParts(
+        scope["method"],
+        path,
+        scope.get("scheme", "http"),
+        scope.get("server"),
+        root_path,
+        scope.get("query_string", b""),
+        scope.get("headers", ()),
+        scope.get("client"),
+        body,
+        _SERVER_PROTOCOLS.get(version) or f"HTTP/{version}",
+        {"asgi.scope": scope},
+    )
+
+
+def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
+    """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
     try:
         method = scope["method"]
         path = scope["path"]
@@ -267,29 +293,8 @@ def _request_parts(scope: Scope, body: Any) -> RequestParts:
         raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
     if type(method) is not str or type(path) is not str:
         raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
-    root_path: str = scope.get("root_path") or ""
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
-    return RequestParts(
-        method,
-        path,
-        scope.get("scheme", "http"),
-        scope.get("server") or ("localhost", 80),
-        root_path,
-        scope.get("query_string", b""),
-        scope.get("headers", ()),
-        scope.get("client"),
-        body,
-        f"HTTP/{scope.get('http_version', '1.1')}",
-        {"asgi.scope": scope},
-    )
-
-
-def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
-    """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
-    parts = _request_parts(scope, body)
     try:
-        return parts.build_environ()
+        return _request_parts(scope, body).build_environ()
     except (AttributeError, TypeError, ValueError, IndexError) as error:
         raise ASGIProtocolError(
             "the ASGI http scope is malformed (query_string and headers must be bytes,"
@@ -409,7 +414,7 @@ def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: A
     It is made from the scope's parts: its PEP 3333 environ is built only if
     something reads ``request.environ`` (the scope was checked up front).
     """
-    return app.request_class._from_parts(_request_parts(scope, body))
+    return app.request_class._from_parts(_request_parts(scope, body), method, path)
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:

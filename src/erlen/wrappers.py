@@ -581,10 +581,11 @@ class Request:
             server_protocol,
             environ_extra,
         )
-        return cls._from_parts(parts)
+        return cls._from_parts(parts, method.upper(), _with_one_slash(path))
 
     @classmethod
-    def _from_parts(cls, parts: RequestParts) -> Request:
+    def _from_parts(cls, parts: RequestParts, method: str, path: str) -> Request:
+        """``from_parts`` for an adapter that has the canonical method and path already."""
         if not cls._plain_init:
             return cls(parts.build_environ())
         self = cls.__new__(cls)
@@ -594,8 +595,8 @@ class Request:
         self.url_rule = None
         self.view_args = None
         self.routing_exception = None
-        self._method = parts.method.upper()
-        self._path = _with_one_slash(parts.path)
+        self._method = method
+        self._path = path
         return self
 
     @property
