@@ -11,8 +11,8 @@ import pytest
 
 from erlen import Flask, asgi as erlen_asgi, request
 from erlen.ctx import _cv_context
-from erlen.request_parts import RequestParts
 from erlen.wrappers import Request
+from erlen.wrappers.request_parts import RequestParts
 from tests.support import call_asgi, call_wsgi
 
 

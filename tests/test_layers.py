@@ -31,7 +31,6 @@ LAYERS: dict[str, int] = {
     "response_properties": 2,
     "response_conditional": 2,
     "wrappers": 2,
-    "request_parts": 2,
     "routing": 2,
     "json": 2,
     "files": 2,
@@ -126,7 +125,7 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     # Flask-compatible API that Flask itself places on the lower object.
     ("response", "wsgi"): "Response.__call__ is the WSGI app (Werkzeug's API)",
     ("exceptions", "helpers"): "RequestRedirect.get_response builds redirect()'s page",
-    ("wrappers", "testing"): "Request.from_values builds its environ with EnvironBuilder",
+    ("wrappers.request", "testing"): "Request.from_values builds its environ with EnvironBuilder",
     ("app", "testing"): "app.test_client/test_request_context/test_cli_runner (Flask's API)",
     ("app", "cli"): "app.cli is the click group of the app's commands (Flask's API)",
     ("blueprints", "cli"): "bp.cli is an AppGroup registered on app.cli (Flask's API)",
@@ -143,7 +142,7 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("json", "ctx"): "jsonify/dumps use the current app's JSON provider (Flask's API)",
     ("response", "ctx"): "Response reads the current app's MAX_COOKIE_SIZE",
     ("sse", "ctx"): "event_stream keeps the current request's context",
-    ("wrappers", "ctx"): "Request reads the current app's body and form limits",
+    ("wrappers.request", "ctx"): "Request reads the current app's body and form limits",
     # HTTP errors raised by sans-IO parsers: the error classes belong in http/.
     ("http.datastructures", "exceptions"): "a missing key is BadRequestKeyError (a 400)",
     ("http.forms", "exceptions"): "a too large or malformed form is a 413/400",

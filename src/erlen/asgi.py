@@ -29,10 +29,10 @@ from erlen.dispatch import release_request
 from erlen.exceptions import ClientDisconnected
 from erlen.http.body import has_no_body
 from erlen.http.urls import iri_to_uri
-from erlen.request_parts import RequestParts
 from erlen.response import _as_body_item, is_async_body
 from erlen.syncasync import call_on_loop, run_sync
 from erlen.wrappers import Request, _with_one_slash
+from erlen.wrappers.request_parts import RequestParts
 from erlen.wsgi import ResponseBody, app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
@@ -259,11 +259,16 @@ _ENVIRON_KEYS_LIMIT = 1024
 
 
 # ASGI "http_version" -> PEP 3333 SERVER_PROTOCOL, for the usual versions.
+# PERF: a lookup instead of formatting the string for every request.
 _SERVER_PROTOCOLS = {"1.1": "HTTP/1.1", "2": "HTTP/2", "1.0": "HTTP/1.0", "3": "HTTP/3"}
 
 
 def _request_parts(scope: Scope, body: Any) -> RequestParts:
-    """The parts of the request in a checked ASGI ``http`` scope (path below ``root_path``)."""
+    """The parts of the request in a checked ASGI ``http`` scope (path below ``root_path``).
+
+    PERF: the scope was checked by ``_make_request`` (or ``build_environ``),
+    so it is not checked again here.
+    """
     path: str = scope["path"]
     root_path: str = scope.get("root_path") or ""
     if root_path and path.startswith(root_path):

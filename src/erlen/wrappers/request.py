@@ -1,4 +1,4 @@
-"""The Request: one incoming HTTP request.
+"""The Request: one incoming HTTP request, with Flask 3.1's attributes.
 
 A WSGI server hands a PEP 3333 environ over (``Request(environ)``); the ASGI
 adapter hands the request's parts (``Request.from_parts``), and the environ is
@@ -11,11 +11,8 @@ two.
 from __future__ import annotations
 
 import io
-import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from erlen.ctx import current_app_or_none
 from erlen.http.datastructures import (
@@ -24,12 +21,16 @@ from erlen.http.datastructures import (
     ImmutableList,
     ImmutableMultiDict,
     MultiDict,
-    bad_request_key_error,
 )
 from erlen.http.json_nesting import DEFAULT_MAX_JSON_NESTING, json_nesting_exceeds
-from erlen.http.query import QUOTE_ERRORS, parse_query
-from erlen.http.urls import decode_host
-from erlen.request_parts import RequestParts
+from erlen.http.query import parse_query
+from erlen.wrappers.body import _open_input, _parse_content_length
+from erlen.wrappers.environ_headers import EnvironHeaders
+from erlen.wrappers.http_errors import _http_error, _nested_too_deeply
+from erlen.wrappers.request_parts import RequestParts
+from erlen.wrappers.trusted_hosts import _HOST_RE, _host_is_trusted
+from erlen.wrappers.urls import _current_url, _request_line, _with_one_slash, _wsgi_text
+from erlen.wrappers.user_agent import UserAgent
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -37,11 +38,8 @@ if TYPE_CHECKING:
     from erlen.http.accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
     from erlen.http.conditional import ETags, IfRange, Range
     from erlen.http.header_types import Authorization, HeaderSet, RequestCacheControl
-    from erlen.http.headers import Headers
 
-__all__ = ["EnvironHeaders", "Request", "UserAgent"]
-
-T = TypeVar("T")
+__all__ = ["Request"]
 
 # Werkzeug's defaults, used outside an app (inside one, the app config decides).
 DEFAULT_MAX_CONTENT_LENGTH: int | None = None
@@ -54,385 +52,6 @@ _UNSET: Any = object()
 _NOT_CACHED: Any = Ellipsis
 _DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 _SECURE_SCHEMES = frozenset({"https", "wss"})
-# A host, IPv4 or bracketed IPv6 literal with an optional port (no CR, LF or NUL).
-_HOST_RE = re.compile(
-    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
-    re.ASCII | re.IGNORECASE,
-)
-_BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
-_PATH_SAFE = "!$&'()*+,/:;=@%"
-_QUERY_SAFE = "!$&'()*+,/:;=?@%"
-# Escapes that stay encoded when a URL is shown as an IRI: controls, space, '%', DEL.
-_ALWAYS_ENCODED = frozenset(range(0x21)) | {0x25, 0x7F}
-_PATH_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "/?#"}
-_QUERY_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "&=+#"}
-_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _wsgi_text(value: str) -> str:
-    """A PEP 3333 latin-1 string re-read as UTF-8 (bad bytes become U+FFFD)."""
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        # Already real text (not latin-1 code points): keep it as it is.
-        return value
-
-
-def _with_one_slash(text: str) -> str:
-    """A decoded path starting with exactly one ``/`` (as routing and ``path`` see it)."""
-    # PERF: the usual "/x" needs no rebuilding.
-    if text[:1] == "/" and text[1:2] != "/":
-        return text
-    return "/" + text.lstrip("/")
-
-
-def _path_from_wsgi(raw: str) -> str:
-    """``PATH_INFO`` as text, starting with exactly one ``/``."""
-    return _with_one_slash(raw if raw.isascii() else _wsgi_text(raw))
-
-
-def _request_line(environ: dict[str, Any]) -> tuple[str, str]:
-    """The upper-case method and the path (see ``_path_from_wsgi``) of ``environ``."""
-    return (
-        str(environ.get("REQUEST_METHOD") or "GET").upper(),
-        _path_from_wsgi(environ.get("PATH_INFO") or ""),
-    )
-
-
-def _decode_escapes(text: str, keep: frozenset[int]) -> str:
-    """Decode UTF-8 percent-escapes except those of bytes in ``keep``."""
-    if "%" not in text:
-        return text
-    out: list[str] = []
-    position = 0
-    for match in _ESCAPE_RUN.finditer(text):
-        out.append(text[position : match.start()])
-        run = match.group()
-        pending = bytearray()
-        for index in range(0, len(run), 3):
-            byte = int(run[index + 1 : index + 3], 16)
-            if byte in keep:
-                if pending:
-                    out.append(pending.decode("utf-8", QUOTE_ERRORS))
-                    pending.clear()
-                out.append(run[index : index + 3])
-            else:
-                pending.append(byte)
-        if pending:
-            out.append(pending.decode("utf-8", QUOTE_ERRORS))
-        position = match.end()
-    out.append(text[position:])
-    return "".join(out)
-
-
-def _current_url(
-    scheme: str,
-    host: str,
-    root_path: str | None = None,
-    path: str | None = None,
-    query_string: bytes | None = None,
-) -> str:
-    """The request URL as an IRI (readable Unicode), the way Werkzeug shows it."""
-    url = f"{scheme}://{host}/"
-    if root_path is not None:
-        url = f"{scheme}://{host}{quote(root_path.rstrip('/'), safe=_PATH_SAFE)}/"
-        if path is not None:
-            url += quote(path.lstrip("/"), safe=_PATH_SAFE)
-            if query_string:
-                url += "?" + quote(query_string, safe=_QUERY_SAFE)
-    parts = urlsplit(url)
-    netloc = decode_host(parts.hostname) if parts.hostname else ""
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit(
-        (
-            parts.scheme,
-            netloc,
-            _decode_escapes(parts.path, _PATH_KEEP),
-            _decode_escapes(parts.query, _QUERY_KEEP),
-            "",
-        )
-    )
-
-
-class UserAgent:
-    """The User-Agent header; ``string`` is the raw value (no parsing, as Werkzeug)."""
-
-    __slots__ = ("string",)
-    platform: str | None = None
-    browser: str | None = None
-    version: str | None = None
-    language: str | None = None
-
-    def __init__(self, string: str) -> None:
-        self.string = string
-
-    def to_header(self) -> str:
-        """The header value."""
-        return self.string
-
-    def __str__(self) -> str:
-        return self.string
-
-    def __bool__(self) -> bool:
-        return bool(self.browser)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.browser!r}/{self.version}>"
-
-
-class EnvironHeaders:
-    """The request headers: a read-only, case-insensitive view of the environ.
-
-    Lookups go straight to ``HTTP_*`` keys; names come out title-cased
-    (``X-Forwarded-For``) as Werkzeug's ``EnvironHeaders`` gives them. A
-    request made from its parts (ASGI) hands it just the header keys (see
-    :meth:`~erlen.request_parts.RequestParts.header_map`), so reading headers
-    builds no environ.
-    """
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self.environ = environ
-
-    def _lookup(self, key: str) -> str:
-        if not isinstance(key, str):
-            raise bad_request_key_error(key)
-        name = key.upper().replace("-", "_")
-        if name in _BODY_HEADERS:
-            return self.environ[name]  # type: ignore[no-any-return]
-        return self.environ["HTTP_" + name]  # type: ignore[no-any-return]
-
-    def __getitem__(self, key: str) -> str:
-        try:
-            return self._lookup(key)
-        except KeyError:
-            raise bad_request_key_error(key) from None
-
-    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
-        """The header's value (converted by ``type``), or ``default``."""
-        try:
-            value = self._lookup(key)
-        except KeyError:
-            return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except ValueError:
-            return default
-
-    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
-        """The header's values as a list (a WSGI environ holds at most one)."""
-        if not isinstance(key, str) or "_" in key:
-            return []
-        try:
-            value = self._lookup(key)
-        except KeyError:
-            return []
-        if not value and key.upper().replace("-", "_") in _BODY_HEADERS:
-            return []
-        if type is None:
-            return [value]
-        try:
-            return [type(value)]
-        except ValueError:
-            return []
-
-    get_all = getlist
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            self._lookup(key)  # type: ignore[arg-type]
-        except KeyError:
-            return False
-        return True
-
-    has_key = __contains__
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for key, value in self.environ.items():
-            if key.startswith("HTTP_"):
-                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                    yield key[5:].replace("_", "-").title(), value
-            elif key in _BODY_HEADERS and value:
-                yield _BODY_HEADERS[key], value
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def items(self, lower: bool = False) -> Iterator[tuple[str, str]]:
-        """``(name, value)`` pairs, names lowercased if ``lower``."""
-        for key, value in self:
-            yield (key.lower() if lower else key), value
-
-    def keys(self, lower: bool = False) -> Iterator[str]:
-        """The header names."""
-        for key, _ in self.items(lower):
-            yield key
-
-    def values(self) -> Iterator[str]:
-        """The header values."""
-        for _, value in self:
-            yield value
-
-    def to_wsgi_list(self) -> list[tuple[str, str]]:
-        """The headers as a list of pairs."""
-        return list(self)
-
-    def copy(self) -> Headers:
-        """A mutable :class:`erlen.http.headers.Headers` holding the same headers."""
-        from erlen.http.headers import Headers
-
-        return Headers(list(self))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, EnvironHeaders):
-            return self.environ is other.environ
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __str__(self) -> str:
-        lines = [f"{key}: {value}" for key, value in self]
-        lines.append("\r\n")
-        return "\r\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self)!r})"
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__!r} objects are immutable (request headers)")
-
-    __setitem__ = __delitem__ = _read_only
-    add = add_header = set = setlist = setdefault = setlistdefault = _read_only
-    extend = update = remove = pop = popitem = clear = insert = _read_only
-
-
-def _http_error(name: str, description: str | None = None) -> Exception:
-    from erlen import exceptions
-
-    error: Exception = getattr(exceptions, name)(description)
-    return error
-
-
-def _nested_too_deeply(error: RecursionError) -> ValueError:
-    # on_json_loading_failed takes a ValueError (as in Flask); keep the cause.
-    converted = ValueError(f"JSON is nested too deeply to decode ({error})")
-    converted.__cause__ = error
-    return converted
-
-
-class _BoundedInput(io.RawIOBase):
-    """Reads the body from ``wsgi.input`` without going past ``limit`` bytes.
-
-    With ``is_max`` the limit is ``max_content_length`` of a stream the server
-    terminates: more data than that is a 413. Otherwise the limit is the
-    Content-Length, and a body that stops short is a client disconnect (400).
-    """
-
-    def __init__(self, raw: IO[bytes], limit: int, is_max: bool = False) -> None:
-        self._raw = raw
-        self._position = 0
-        self.limit = limit
-        self._is_max = is_max
-
-    def readable(self) -> bool:
-        return True
-
-    def _at_limit(self) -> bytes:
-        # A terminated stream that still has data past max_content_length is too
-        # large; one that is exactly at its end is fine.
-        if self._is_max and self._read_raw(1):
-            raise _http_error("RequestEntityTooLarge")
-        return b""
-
-    def _read_raw(self, size: int) -> bytes:
-        try:
-            return self._raw.read(size)
-        except (OSError, ValueError) as error:
-            raise _http_error("ClientDisconnected") from error
-        except Exception as error:
-            from erlen.exceptions import HTTPException
-
-            if isinstance(error, HTTPException):
-                raise
-            # The server's own parser refused the body (gunicorn raises
-            # InvalidChunkSize for a bad chunk size): a malformed request, 400.
-            raise _http_error(
-                "BadRequest", f"The request body is malformed ({type(error).__name__})."
-            ) from error
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return self.readall()
-        remaining = self.limit - self._position
-        if remaining <= 0:
-            return self._at_limit()
-        if size > remaining:
-            size = remaining
-        data = self._read_raw(size)
-        if not data:
-            if size and not self._is_max:
-                raise _http_error("ClientDisconnected")
-            return b""
-        self._position += len(data)
-        return data
-
-    def readall(self) -> bytes:
-        chunks = []
-        while True:
-            chunk = self.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-
-def _open_input(
-    raw: IO[bytes] | None, terminated: bool, content_length: int | None, limit: int | None
-) -> IO[bytes]:
-    if raw is None:
-        return io.BytesIO()
-    if content_length is not None:
-        if limit is not None and content_length > limit:
-            raise _http_error("RequestEntityTooLarge")
-        return _BoundedInput(raw, content_length)  # type: ignore[return-value]
-    if terminated:
-        # The server ends the stream itself (chunked body, ASGI).
-        # Wrapped even without a limit, so a read error is a 400, not a 500.
-        return _BoundedInput(  # type: ignore[return-value]
-            raw, sys.maxsize if limit is None else limit, is_max=True
-        )
-    # No length and no end guaranteed: reading could hang, so read nothing.
-    return io.BytesIO()
-
-
-def _parse_content_length(value: str | None, transfer_encoding: str | None) -> int | None:
-    if transfer_encoding is not None and any(
-        part.strip(" \t").lower() == "chunked" for part in transfer_encoding.split(",")
-    ):
-        return None
-    if value is None:
-        return None
-    text = value.strip(" \t")
-    digits = text[1:] if text.startswith("-") else text
-    if not (digits.isascii() and digits.isdigit()):
-        return 0
-    return max(0, int(text))
 
 
 def _split_blueprint_path(name: str) -> list[str]:
@@ -444,7 +63,7 @@ def _split_blueprint_path(name: str) -> list[str]:
 
 
 class Request:
-    """An HTTP request, with Flask 3.1's attributes, computed lazily from ``environ``."""
+    """An HTTP request, with Flask 3.1's attributes, computed lazily from its environ or parts."""
 
     # PERF: a computed value is kept in the instance __dict__ once made; until
     # then the class-level default (_UNSET, or None for the limits) answers,
@@ -585,7 +204,10 @@ class Request:
 
     @classmethod
     def _from_parts(cls, parts: RequestParts, method: str, path: str) -> Request:
-        """``from_parts`` for an adapter that has the canonical method and path already."""
+        """``from_parts`` for an adapter that has the canonical method and path already.
+
+        PERF: routing computed both already; they are not computed twice.
+        """
         if not cls._plain_init:
             return cls(parts.build_environ())
         self = cls.__new__(cls)
@@ -1421,36 +1043,3 @@ def _header_date(value: str | None) -> datetime | None:
     from erlen.http.dates import parse_http_date
 
     return parse_http_date(value)
-
-
-def refuse_untrusted_host(request: Request, trusted_hosts: list[str] | None) -> bool:
-    """Apply ``TRUSTED_HOSTS``: True (the request's routing error is then a 400
-    SecurityError) when its host is not one of ``trusted_hosts``."""
-    if trusted_hosts is not None:
-        request.trusted_hosts = trusted_hosts
-    try:
-        request.host  # noqa: B018 -- computing it applies the check
-    except Exception as error:
-        from erlen.exceptions import SecurityError
-
-        if not isinstance(error, SecurityError):
-            raise
-        request.url_rule = request.view_args = None
-        request.routing_exception = error
-        return True
-    return False
-
-
-def _host_is_trusted(host: str, trusted: list[str]) -> bool:
-    name = host.rpartition(":")[0] if not host.endswith("]") and ":" in host else host
-    for ref in trusted:
-        suffix = ref.startswith(".")
-        if suffix:
-            ref = ref[1:]
-        try:
-            ref = ref.partition(":")[0].encode("idna").decode("ascii")
-        except UnicodeError:
-            return False
-        if ref == name or (suffix and name.endswith(f".{ref}")):
-            return True
-    return False

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from erlen import Flask, asgi as erlen_asgi, request, send_file
-from erlen.request_parts import RequestParts
 from erlen.wrappers import Request, _with_one_slash
+from erlen.wrappers.request_parts import RequestParts
 
 # -- building the same request both ways -------------------------------------------
 
