@@ -11,7 +11,7 @@ from bench import report, routes, wire
 from bench.check import check_target
 from bench.endpoints import BY_NAME as ENDPOINTS_BY_NAME, ENDPOINTS, WIRE_ENDPOINTS
 from bench.inprocess import Settings, measure
-from bench.peers import PEERS, Peer, PeerUnavailable, Target, load
+from bench.peers import PEERS, WIRE_PEERS, Peer, PeerUnavailable, Target, load
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -26,13 +26,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="short batches and few rounds (well under a minute)"
     )
     parser.add_argument(
-        "--wire", action="store_true", help="also load each peer on gunicorn/uvicorn with wrk"
+        "--wire",
+        action="store_true",
+        help="also load peers on real servers (gunicorn, granian, uvicorn, erlen run) with wrk",
+    )
+    parser.add_argument(
+        "--wire-only",
+        action="store_true",
+        help="check correctness, then only the over-the-wire run (implies --wire)",
+    )
+    parser.add_argument(
+        "--servers",
+        default=",".join(wire.SERVERS),
+        help=f"comma-separated server kinds for --wire (default: all of {', '.join(wire.SERVERS)})",
+    )
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="comma-separated worker counts for --wire, e.g. 1,2 (default: 1)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=16,
+        help="wrk connections for --wire (default: 16, one wrk thread)",
     )
     parser.add_argument(
         "--routes", action="store_true", help="also time erlen and Flask with 10 vs 1,000 routes"
     )
     parser.add_argument(
-        "--peers", default="", help="comma-separated peer names to run (default: all)"
+        "--peers",
+        default="",
+        help="comma-separated peer names to run (default: all; for --wire: "
+        + ",".join(WIRE_PEERS)
+        + ")",
     )
     parser.add_argument(
         "--out",
@@ -57,6 +84,30 @@ def select_peers(names: str) -> list[Peer]:
     return [peer for peer in PEERS if peer.name in wanted]
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def select_wire_runs(options: argparse.Namespace, targets: Sequence[Target]) -> list[wire.Run]:
+    """The wire matrix the options ask for: peers x server kinds of their protocol x workers."""
+    servers = _names(options.servers)
+    unknown = [server for server in servers if server not in wire.SERVERS]
+    if unknown:
+        raise SystemExit(
+            f"unknown server kind(s): {', '.join(unknown)}; known: {', '.join(wire.SERVERS)}"
+        )
+    try:
+        workers = [int(count) for count in _names(options.workers)]
+    except ValueError:
+        raise SystemExit(f"--workers takes whole numbers, got {options.workers!r}") from None
+    if not workers or min(workers) < 1:
+        raise SystemExit(f"--workers takes counts of 1 or more, got {options.workers!r}")
+    peers = [target.peer for target in targets]
+    if not options.peers:
+        peers = [peer for peer in peers if peer.name in WIRE_PEERS]
+    return wire.plan_runs(peers, servers, workers)
+
+
 def check_peers(peers: Sequence[Peer]) -> tuple[list[Target], list[str]]:
     """Load and check every peer; the correct ones, and a report line for each peer."""
     good: list[Target] = []
@@ -79,6 +130,8 @@ def check_peers(peers: Sequence[Peer]) -> tuple[list[Target], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
+    if options.wire_only:
+        options.wire = True
     settings = Settings.quick() if options.quick else Settings.full()
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
     load_at_start = report.load_average()
@@ -90,20 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(line)
     out += ["", "## Correctness", "", *check_lines]
 
-    out += [
-        "",
-        "## In-process",
-        "",
-        f"{settings.rounds} interleaved rounds, batches of about "
-        f"{settings.batch_seconds * 1000:.0f} ms per peer and endpoint; medians shown.",
-        "",
-    ]
-    if targets:
-        _say(f"timing {len(targets)} peers in-process ...")
-        timings = measure(targets, ENDPOINTS, settings, progress=_say)
-        out += report.inprocess_tables(timings)
-    else:
-        out.append("No peer passed the correctness check.")
+    if not options.wire_only:
+        out += ["", "## In-process", ""]
+        out += [
+            f"{settings.rounds} interleaved rounds, batches of about "
+            f"{settings.batch_seconds * 1000:.0f} ms per peer and endpoint; medians shown.",
+            "",
+        ]
+        if targets:
+            _say(f"timing {len(targets)} peers in-process ...")
+            timings = measure(targets, ENDPOINTS, settings, progress=_say)
+            out += report.inprocess_tables(timings)
+        else:
+            out.append("No peer passed the correctness check.")
 
     if options.wire:
         out += ["", "## Over the wire", ""]
@@ -112,17 +164,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say("wrk is not installed: skipping the over-the-wire run")
             out.append("Skipped: `wrk` is not installed.")
         else:
-            duration = "1s" if options.quick else "2s"
+            duration = "1s"
             rounds = 1 if options.quick else 3
             endpoints = [ENDPOINTS_BY_NAME[name] for name in WIRE_ENDPOINTS]
+            runs = select_wire_runs(options, targets)
             out += [
-                f"`wrk -t1 -c16 -d{duration}` per endpoint and peer; servers on 127.0.0.1, all"
-                " started first and each endpoint warmed up for 0.5 s. Median of"
-                f" {rounds} round(s); each round loads every peer, in an order rotated per round.",
+                f"`wrk -t1 -c{options.connections} -d{duration}` per endpoint and run; servers on"
+                " 127.0.0.1, all started first and each warmed up for 1 s. Median of"
+                f" {rounds} round(s); each round loads every run, in an order rotated per round."
+                f" Server kinds: {', '.join(_names(options.servers))}; workers:"
+                f" {options.workers}.",
+                "",
+                *[f"- `{kind}`: {label}" for kind, label in wire.SERVERS.items()],
                 "",
             ]
-            _say(f"wire: {len(targets)} servers, {rounds} round(s) ...")
-            results = wire.measure_all([t.peer for t in targets], endpoints, wrk, duration, rounds)
+            _say(f"wire: {len(runs)} servers, {rounds} round(s) ...")
+            results = wire.measure_all(
+                runs,
+                endpoints,
+                wrk,
+                duration,
+                rounds,
+                connections=options.connections,
+                progress=_say,
+            )
             out += report.wire_table(results, list(WIRE_ENDPOINTS))
 
     if options.routes:

@@ -45,6 +45,20 @@ PEERS: tuple[Peer, ...] = (
 
 BY_NAME: dict[str, Peer] = {peer.name: peer for peer in PEERS}
 
+# The peers the over-the-wire run loads when none are named: the floors, Flask,
+# the Flask-style erlen app (sync and async views), and Falcon and Starlette.
+WIRE_PEERS: tuple[str, ...] = (
+    "raw-wsgi",
+    "flask",
+    "falcon-wsgi",
+    "erlen-wsgi",
+    "raw-asgi",
+    "falcon-asgi",
+    "starlette",
+    "erlen-asgi",
+    "erlen-asgi-sync",
+)
+
 # The peer each one is compared against, per protocol: same-protocol ratios are the fair ones.
 FALCON = {"wsgi": "falcon-wsgi", "asgi": "falcon-asgi"}
 RAW = {"wsgi": "raw-wsgi", "asgi": "raw-asgi"}

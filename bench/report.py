@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.inprocess import Timings
 from bench.peers import BY_NAME, FALCON, RAW
-from bench.wire import WireResult
+from bench.wire import ERLEN_RUN_ROW, SERVER_PROTOCOL, WireResult
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARIES = (
@@ -26,7 +26,11 @@ LIBRARIES = (
     "starlette",
     "quart",
     "gunicorn",
+    "granian",
     "uvicorn",
+    "uvloop",
+    "httptools",
+    "hypercorn",
     "orjson",
 )
 
@@ -192,30 +196,127 @@ def routes_table(timings: Timings) -> list[str]:
     return lines
 
 
-def wire_table(results: list[WireResult], endpoints: list[str]) -> list[str]:
-    """Requests/s per endpoint and the geometric-mean ratio to Flask, Falcon and raw."""
+def _geomean(result: WireResult, endpoints: list[str]) -> float | None:
+    values = [result.rps[e] for e in endpoints if e in result.rps]
+    if not values or len(values) != len(endpoints):
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
-    def mean(result: WireResult) -> float | None:
-        values = [result.rps[e] for e in endpoints if e in result.rps]
-        if len(values) != len(endpoints):
-            return None
-        return math.exp(sum(math.log(v) for v in values) / len(values))
 
-    means = {r.peer: mean(r) for r in results}
-    rows = []
+def _served_by(result: WireResult) -> str:
+    """The server kind that served the row: for erlen-run, the one it chose."""
+    return result.chose or result.run.server
+
+
+def _find(results: list[WireResult], peer: str, server: str, workers: int) -> WireResult | None:
     for result in results:
-        protocol = BY_NAME[result.peer].protocol
-        value = means[result.peer]
-        cells = [f"{result.rps[e]:,.0f}" if e in result.rps else "-" for e in endpoints]
-        references = ("flask", FALCON[protocol], RAW[protocol])
-        ratios = [_ratio(value, means.get(name)) if value else "-" for name in references]
-        rows.append([result.peer, result.server, *cells, *ratios])
-    lines = ["Ratios are requests/s over the reference's: above 1.00x is faster.", ""]
-    lines += _table(
-        ["peer", "server", *[f"{e} req/s" for e in endpoints], "vs Flask", "vs Falcon", "vs raw"],
-        rows,
-    )
-    problems = [f"- {r.peer}: {k}: {v}" for r in results for k, v in r.errors.items()]
+        run = result.run
+        if run.name == peer and run.server == server and run.workers == workers:
+            return result
+    return None
+
+
+def wire_table(results: list[WireResult], endpoints: list[str]) -> list[str]:
+    """Requests/s per endpoint, per worker count, with ratios to raw and to Flask on gunicorn."""
+    lines = [
+        'Ratios are requests/s over the reference\'s: above 1.00x is faster. "vs raw" is the'
+        " raw callable of the same protocol on the same server kind and worker count;"
+        ' "vs Flask/gunicorn" is Flask on gunicorn\'s sync worker with as many workers.',
+    ]
+    means = {id(r): _geomean(r, endpoints) for r in results}
+    for workers in sorted({r.run.workers for r in results}):
+        rows = []
+        for result in (r for r in results if r.run.workers == workers):
+            value = means[id(result)]
+            served = _served_by(result)
+            protocol = SERVER_PROTOCOL.get(served, BY_NAME[result.run.peer.name].protocol)
+            raw = _find(results, RAW[protocol], served, workers)
+            flask = _find(results, "flask", "gunicorn", workers)
+            ratios = [
+                _ratio(value, means[id(reference)]) if value and reference is not None else "-"
+                for reference in (raw, flask)
+            ]
+            cells = [f"{result.rps[e]:,.0f}" if e in result.rps else "-" for e in endpoints]
+            mean = f"{value:,.0f}" if value else "-"
+            rows.append([result.peer, result.server, *cells, mean, *ratios])
+        lines += ["", f"### {workers} worker{'s' if workers > 1 else ''}", ""]
+        lines += _table(
+            [
+                "peer",
+                "server",
+                *[f"{e} req/s" for e in endpoints],
+                "geomean req/s",
+                "vs raw",
+                "vs Flask/gunicorn",
+            ],
+            rows,
+        )
+    banners = [f"- {r.peer}, {r.run.workers} worker(s): `{r.banner}`" for r in results if r.banner]
+    if banners:
+        lines += ["", "What `erlen run` printed at start-up:", "", *banners]
+        lines += [
+            "",
+            "`erlen run` logs every request by default (as `flask run` does); the peers run"
+            " without an access log. The erlen-wsgi row on the same server kind is the same app"
+            " without it.",
+        ]
+    lines += ["", *wire_targets(results, endpoints)]
+    problems = [f"- {r.peer} ({r.server}): {k}: {v}" for r in results for k, v in r.errors.items()]
     if problems:
         lines += ["", "Problems:", "", *problems]
     return lines
+
+
+# (what, numerator row, its server, denominator row, its server or None for "the same", floor)
+WIRE_TARGETS: tuple[tuple[str, str, str, str, str | None, float], ...] = (
+    ("erlen run defaults / raw WSGI, same server", ERLEN_RUN_ROW, "erlen-run", "raw", None, 0.75),
+    ("erlen run defaults / Flask on gunicorn", ERLEN_RUN_ROW, "erlen-run", "flask", "gunicorn", 6),
+    (
+        "erlen run defaults / Flask on granian WSGI",
+        ERLEN_RUN_ROW,
+        "erlen-run",
+        "flask",
+        "granian-wsgi",
+        2.5,
+    ),
+    (
+        "Flask-style sync views (erlen-asgi-sync) / raw ASGI, uvicorn uvloop+httptools",
+        "erlen-asgi-sync",
+        "uvicorn-uvloop",
+        "raw-asgi",
+        "uvicorn-uvloop",
+        0.6,
+    ),
+)
+
+
+def wire_targets(results: list[WireResult], endpoints: list[str]) -> list[str]:
+    """The issue's wire targets, as geometric-mean req/s ratios, per worker count."""
+    rows = []
+    for workers in sorted({r.run.workers for r in results}):
+        for what, mine, my_server, theirs, their_server, floor in WIRE_TARGETS:
+            numerator = _find(results, mine, my_server, workers)
+            if numerator is None:
+                continue
+            served = _served_by(numerator)
+            if theirs == "raw":
+                theirs = RAW[SERVER_PROTOCOL.get(served, "wsgi")]
+            denominator = _find(results, theirs, their_server or served, workers)
+            top = _geomean(numerator, endpoints)
+            bottom = _geomean(denominator, endpoints) if denominator is not None else None
+            if top is None or bottom is None:
+                rows.append([what, str(workers), "-", f">= {floor}x", "not measured"])
+                continue
+            ratio = top / bottom
+            met = "yes" if ratio >= floor else "no"
+            label = f"{what} ({denominator.run.server})" if denominator else what
+            rows.append([label, str(workers), f"{ratio:.2f}x", f">= {floor}x", met])
+    if not rows:
+        return []
+    lines = [
+        "### Targets (issue 15; stated for one worker)",
+        "",
+        "Geometric mean of req/s over the loaded endpoints, this run only.",
+        "",
+    ]
+    return lines + _table(["ratio", "workers", "measured", "target", "met"], rows)

@@ -35,6 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: ``erlen-hypercorn``: ASGI, ``erlen run --server hypercorn`` (execs hypercorn).
 #: ``uvicorn``: ASGI, ``python -m uvicorn``: uvicorn's own interface detection.
 #: ``erlen-granian`` (not in SERVER_KINDS): ``erlen run``'s default, granian.
+#: ``erlen-granian-asgi``, ``erlen-gunicorn``: ``erlen run --interface asgi`` and
+#: ``erlen run --server gunicorn`` (tests/test_served_load_wrk.py).
 SERVER_KINDS = ("gunicorn", "erlen-uvicorn", "erlen-hypercorn", "uvicorn")
 #: The kinds that speak ASGI to the app.
 ASGI_KINDS = ("erlen-uvicorn", "erlen-hypercorn", "uvicorn")
@@ -77,6 +79,12 @@ def server_command(kind: str, app: str, port: int) -> list[str]:
     if kind == "erlen-granian":
         # erlen run's default: granian, WSGI or ASGI as the app needs.
         return [*server_command("erlen-uvicorn", app, port)[:-2], "--no-access-log"]
+    if kind == "erlen-granian-asgi":
+        # erlen run on granian's ASGI interface (sync views through erlen's bridge).
+        return [*server_command("erlen-granian", app, port), "--interface", "asgi"]
+    if kind == "erlen-gunicorn":
+        # erlen run --server gunicorn, no other flag: gunicorn's defaults otherwise.
+        return [*server_command("erlen-uvicorn", app, port)[:-1], "gunicorn"]
     if kind == "erlen-granian-debug":
         # erlen run --debug (without the reloader, which a test need not watch).
         return [*server_command("erlen-granian", app, port), "--debug", "--no-reload"]

@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from bench import drivers, peers, routes, wire
+from bench import drivers, peers, report, routes, wire
 from bench.check import check_response, check_target
 from bench.endpoints import BY_NAME, ENDPOINTS
 from bench.inprocess import Settings, measure
@@ -186,12 +186,107 @@ def test_parse_wrk_reads_rate_and_flags_bad_responses() -> None:
         wire.parse_wrk("unable to connect")
 
 
-def test_server_commands_use_one_worker_on_loopback() -> None:
-    wsgi = wire.server_command(peers.BY_NAME["flask"], 8001)
-    asgi = wire.server_command(peers.BY_NAME["starlette"], 8002)
-    assert wsgi[2] == "gunicorn" and "127.0.0.1:8001" in wsgi and "sync" in wsgi
-    assert asgi[2] == "uvicorn" and "--no-access-log" in asgi and "8002" in asgi
-    assert wsgi[wsgi.index("--workers") + 1] == asgi[asgi.index("--workers") + 1] == "1"
+def test_parse_wrk_reads_socket_errors() -> None:
+    output = (
+        "  Socket errors: connect 0, read 3, write 0, timeout 22\n"
+        "  Non-2xx or 3xx responses: 1\nRequests/sec:   10.00\n"
+    )
+    report = wire.read_wrk(output)
+    assert report.socket_errors == {"read": 3, "timeout": 22}
+    assert report.non_2xx_or_3xx == 1
+    assert wire.parse_wrk(output)[1] == (
+        "1 non-2xx/3xx responses; 3 socket read errors; 22 socket timeout errors"
+    )
+
+
+@pytest.mark.parametrize("server", list(wire.SERVERS))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_server_commands_bind_loopback_with_the_asked_workers(server: str, workers: int) -> None:
+    peer = peers.BY_NAME["erlen-wsgi" if wire.SERVER_PROTOCOL[server] == "wsgi" else "raw-asgi"]
+    command = wire.server_command(wire.Run(peer, server, workers), 8001)
+    assert peer.target in command
+    assert any("8001" in part for part in command)
+    if server == "erlen-run":
+        # exactly what a user types: no tuning flag but --workers beyond the default one
+        assert command[1:4] == ["-m", "erlen", "run"]
+        assert ("--workers" in command) is (workers > 1)
+        return
+    assert command[command.index("--workers") + 1] == str(workers)
+    assert "--access-log" not in command
+    if server == "granian-wsgi":
+        threads = command[command.index("--blocking-threads") + 1]
+        assert int(threads) == wire.granian_wsgi_threads()
+    if server.startswith("uvicorn"):
+        loop = command[command.index("--loop") + 1]
+        assert loop == ("uvloop" if server == "uvicorn-uvloop" else "asyncio")
+
+
+def test_plan_runs_puts_each_peer_on_the_servers_of_its_protocol() -> None:
+    chosen = [peers.BY_NAME[name] for name in ("raw-wsgi", "erlen-wsgi", "erlen-asgi-sync")]
+    runs = wire.plan_runs(chosen, ["gunicorn", "uvicorn-uvloop", "erlen-run"], [1, 2])
+    keys = [run.key for run in runs]
+    assert keys == [
+        "raw-wsgi@gunicornx1",
+        "erlen-wsgi@gunicornx1",
+        "erlen-asgi-sync@uvicorn-uvloopx1",
+        "erlen-run-defaults@erlen-runx1",
+        "raw-wsgi@gunicornx2",
+        "erlen-wsgi@gunicornx2",
+        "erlen-asgi-sync@uvicorn-uvloopx2",
+        "erlen-run-defaults@erlen-runx2",
+    ]
+    with pytest.raises(ValueError, match="unknown server"):
+        wire.plan_runs(chosen, ["tornado"], [1])
+
+
+def test_wire_options_select_the_matrix() -> None:
+    from bench.__main__ import parse_args, select_wire_runs
+
+    targets = [_load(peers.BY_NAME[name]) for name in ("flask", "raw-asgi", "quart")]
+    options = parse_args(["--wire-only", "--servers", "granian-wsgi,granian-asgi"])
+    # without --peers, only the default wire peers run (quart is not one)
+    assert [run.key for run in select_wire_runs(options, targets)] == [
+        "flask@granian-wsgix1",
+        "raw-asgi@granian-asgix1",
+    ]
+    with pytest.raises(SystemExit, match="unknown server"):
+        select_wire_runs(parse_args(["--servers", "nginx"]), targets)
+    with pytest.raises(SystemExit, match="--workers"):
+        select_wire_runs(parse_args(["--workers", "0"]), targets)
+
+
+def test_read_banner_names_the_server_erlen_run_chose() -> None:
+    log = (
+        " * Serving erlen app 'bench.apps.erlen_app:app'\n"
+        " * Server: granian, WSGI interface, 5 threads per worker (no async def view)\n"
+    )
+    kind, line = wire.read_banner(log) or ("", "")
+    assert kind == "granian-wsgi"
+    assert line.startswith("Server: granian, WSGI interface")
+    assert wire.read_banner("nothing printed") is None
+
+
+@pytest.mark.skipif(wire.wrk_path() is None, reason="wrk is not installed")
+def test_every_server_kind_starts_answers_and_is_reported() -> None:
+    """One short wrk run per server kind (raw apps, and erlen run): each serves; no timing."""
+    chosen = [_load(peers.BY_NAME[name]).peer for name in ("raw-wsgi", "raw-asgi", "erlen-wsgi")]
+    runs = [
+        run
+        for run in wire.plan_runs(chosen, list(wire.SERVERS), [1])
+        if run.peer.name != "erlen-wsgi" or run.server == "erlen-run"
+    ]
+    assert {run.server for run in runs} == set(wire.SERVERS)
+    wrk = wire.wrk_path()
+    assert wrk is not None
+    results = wire.measure_all(runs, [BY_NAME["index"]], wrk, "1s", rounds=1, warm_up=None)
+    for result in results:
+        assert result.errors == {}, (result.run.key, result.errors)
+        assert result.rps["index"] > 0
+    erlen_run = next(r for r in results if r.run.server == "erlen-run")
+    assert erlen_run.chose == "granian-wsgi"
+    text = "\n".join(report.wire_table(results, ["index"]))
+    assert "erlen run defaults / raw WSGI, same server" in text
+    assert "erlen-run-defaults" in text and "Server: granian" in text
 
 
 class _BothProtocols:

@@ -616,9 +616,9 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response of this app's response class (what :func:`erlen.redirect` calls)."""
-        from erlen.helpers import _redirect
+        from erlen.redirects import redirect_response
 
-        return _redirect(location, code, self.response_class)
+        return redirect_response(location, code, self.response_class)
 
     def url_for(
         self,

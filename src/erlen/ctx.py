@@ -12,7 +12,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from erlen import _signal_gate
+from erlen import _current, _signal_gate
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -134,24 +134,16 @@ class Context:
         return self._g
 
 
-_cv_context: ContextVar[Context] = ContextVar("erlen.context")
+# The contextvar and its two readers live in erlen._current, where the layers
+# below the app read them; here they are typed with this module's Context.
+_cv_context = cast("ContextVar[Context]", _current.context_var)
+current_context = cast("Callable[[], Context]", _current.current_context)
+current_app_or_none = cast("Callable[[], Erlen | None]", _current.current_app_or_none)
 
+if TYPE_CHECKING:
 
-def current_context() -> Context:
-    """The active context; a ``RuntimeError`` naming the cause when there is none."""
-    try:
-        return _cv_context.get()
-    except LookupError:
-        raise RuntimeError(
-            "Working outside of application context: no app or request is active."
-            " Use 'with app.app_context():' or 'with app.test_request_context():'."
-        ) from None
-
-
-def current_app_or_none() -> Erlen | None:
-    """The app handling the current request, or ``None`` outside any context."""
-    context = _cv_context.get(None)
-    return None if context is None else context.app
+    def _gives_what_the_lower_layers_read(context: Context) -> _current.CurrentContext:
+        return context  # mypy checks Context (and Erlen) against the protocols
 
 
 def has_request_context() -> bool:

@@ -15,8 +15,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
 from erlen.errors import HeaderValueError, LocationValueError, describe
-from erlen.http.html import escape_html
-from erlen.http.status import HTTP_STATUS_CODES
+from erlen.http.errors import BadRequest, BadRequestKeyError, HTTPException, RequestEntityTooLarge
 
 if TYPE_CHECKING:
     from erlen.response import Response
@@ -67,13 +66,6 @@ __all__ = [
     "default_exceptions",
 ]
 
-# The reason phrases are the status table's: the page title and ``str(error)``
-# read the same as under Flask.
-_REASONS = HTTP_STATUS_CODES
-
-# The same five characters markupsafe escapes, spelled the same way, so the
-# page bytes match Flask's for a given description.
-_CONTENT_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _UNSAFE = ("\r", "\n", "\0")
 
 
@@ -84,130 +76,6 @@ def _header_text(field: str, value: object) -> str:
         if char in text:
             raise HeaderValueError(f"{field} must not contain CR, LF or NUL: {describe(value)}")
     return text
-
-
-def _get_environ(environ: Any) -> Any:
-    # A request object stands in for its environ, as in Werkzeug.
-    return getattr(environ, "environ", environ)
-
-
-class HTTPException(Exception):
-    """Base of the HTTP errors: raise in a view, or call as a WSGI app."""
-
-    code: int | None = None
-    description: str | None = None
-    #: Whether a page method (get_body, get_description, get_headers) comes
-    #: from outside this module, and so may read the environ it is given.
-    _uses_environ = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._uses_environ = any(
-            getattr(cls, name).__module__ != __name__
-            for name in ("get_body", "get_description", "get_headers")
-        )
-
-    def __init__(self, description: str | None = None, response: Response | None = None) -> None:
-        super().__init__()
-        if description is not None:
-            self.description = description
-        self.response = response
-
-    @property
-    def name(self) -> str:
-        """The reason phrase for ``code`` ('Not Found'), 'Unknown Error' when unknown."""
-        return _REASONS.get(self.code, "Unknown Error")  # type: ignore[arg-type]
-
-    def get_description(
-        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
-    ) -> str:
-        """The description as an HTML paragraph, escaped, newlines as ``<br>``."""
-        description = self.description
-        if description is None:
-            return "<p></p>"
-        return f"<p>{escape_html(description).replace(chr(10), '<br>')}</p>"
-
-    def get_body(
-        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
-    ) -> str:
-        """The HTML error page."""
-        name = escape_html(self.name)
-        return (
-            "<!doctype html>\n<html lang=en>\n"
-            f"<title>{self.code} {name}</title>\n"
-            f"<h1>{name}</h1>\n"
-            f"{self.get_description(environ)}\n"
-        )
-
-    def get_headers(
-        self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
-    ) -> list[tuple[str, str]]:
-        """The response headers as ``(name, value)`` pairs."""
-        return [_CONTENT_TYPE]
-
-    def get_response(
-        self, environ: WSGIEnvironment | Any | None = None, scope: dict[str, Any] | None = None
-    ) -> Response:
-        """The response to send: the one given at construction, else the HTML page."""
-        if self.response is not None:
-            return self.response
-        from erlen.response import Response
-
-        if environ is not None and type(self)._uses_environ:
-            # PERF: erlen's own pages never read it; a request given in its
-            # place (see Erlen.make_response) keeps its environ unbuilt.
-            environ = _get_environ(environ)
-        if type(self).get_headers is HTTPException.get_headers:
-            # PERF: only the HTML Content-Type: the Response's short path builds it.
-            return Response(self.get_body(environ, scope), self.code, mimetype="text/html")
-        headers = self.get_headers(environ, scope)
-        return Response(self.get_body(environ, scope), self.code, headers)
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Serve this error as a WSGI application."""
-        response: Any = self.get_response(environ)
-        result: Iterable[bytes] = response(environ, start_response)
-        return result
-
-    def __str__(self) -> str:
-        code = "???" if self.code is None else self.code
-        return f"{code} {self.name}: {self.description}"
-
-    def __repr__(self) -> str:
-        code = "???" if self.code is None else self.code
-        return f"<{type(self).__name__} '{code}: {self.name}'>"
-
-
-class BadRequest(HTTPException):
-    """400: the request is malformed or cannot be processed as sent."""
-
-    code = 400
-    description = "The server could not make sense of the request it received."
-
-
-class BadRequestKeyError(BadRequest, KeyError):
-    """Both a ``KeyError`` and a 400: a required form or query key is missing."""
-
-    #: When true the page names the missing key; useful while debugging only.
-    show_exception = False
-    _description: str | None = BadRequest.description
-
-    def __init__(self, arg: object | None = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if arg is None:
-            KeyError.__init__(self)
-        else:
-            KeyError.__init__(self, arg)
-
-    @property  # type: ignore[override]
-    def description(self) -> str | None:
-        if self.show_exception:
-            return f"{self._description}\nKeyError: {KeyError.__str__(self)}"
-        return self._description
-
-    @description.setter
-    def description(self, value: str | None) -> None:
-        self._description = value
 
 
 class ClientDisconnected(BadRequest):
@@ -341,13 +209,6 @@ class PreconditionFailed(HTTPException):
 
     code = 412
     description = "A condition given in the request headers did not hold."
-
-
-class RequestEntityTooLarge(HTTPException):
-    """413: the request body exceeds the configured limit."""
-
-    code = 413
-    description = "The request body is larger than this server accepts."
 
 
 class RequestURITooLarge(HTTPException):
@@ -562,13 +423,13 @@ class RequestRedirect(HTTPException):
     ) -> Response:
         """A 308 response with ``Location: new_url`` and a short HTML page.
 
-        Built by :func:`erlen.helpers.redirect`, as Werkzeug builds it with its
+        Built as :func:`erlen.redirect` builds it, as Werkzeug builds it with its
         ``redirect``: the same page, and Location after Content-Length.
         """
-        from erlen.helpers import redirect
+        from erlen.redirects import redirect_response
         from erlen.response import Response
 
-        return redirect(_check_location(self.new_url), self.code, Response)
+        return redirect_response(_check_location(self.new_url), self.code, Response)
 
 
 def _check_location(location: str) -> str:

@@ -32,7 +32,7 @@ from erlen.http.headers import Headers, dump_options
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from erlen.app import Erlen
+    from erlen._current import CurrentApp
     from erlen.response import Response
     from erlen.wrappers import Request
 
@@ -206,18 +206,18 @@ def _content_disposition(kind: str, name: object) -> str:
 # -- send_file ----------------------------------------------------------------------
 
 
-def _current() -> tuple[Erlen | None, Request | None]:
+def _current() -> tuple[CurrentApp | None, Request | None]:
     """The current app and request (each None outside a context)."""
-    from erlen.ctx import _cv_context
+    from erlen._current import context_var
 
-    context = _cv_context.get(None)
+    context = context_var.get(None)
     if context is None:
         return None, None
     request = context.request
     return context.app, request
 
 
-def _app_max_age(app: Erlen | None, path: str | None) -> int | None:
+def _app_max_age(app: CurrentApp | None, path: str | None) -> int | None:
     if app is None:
         return None
     getter = getattr(app, "get_send_file_max_age", None)

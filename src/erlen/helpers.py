@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from erlen.ctx import _cv_context, current_app_or_none, current_context, session
 from erlen.exceptions import abort as _abort
-from erlen.http.html import escape_html
+from erlen.redirects import redirect_response
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -17,22 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["abort", "flash", "get_flashed_messages", "redirect", "url_for"]
 
-_REDIRECT_PAGE = (
-    "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-    "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: "
-    '<a href="{0}">{0}</a>. If not, click the link.\n'
-)
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-def _encode_location(location: str) -> str:
-    """Percent-encode backslashes and control characters; everything else is kept."""
-    if location.isprintable() and "\\" not in location:
-        return location
-    return "".join(
-        f"%{ord(char):02X}" if char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F else char
-        for char in location
-    )
 
 
 def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
@@ -45,22 +30,6 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     if app is not None:
         app.aborter(code, *args, **kwargs)
     _abort(code, *args, **kwargs)
-
-
-# Schemes whose link runs or renders content in the page that holds it.
-_SCRIPT_SCHEMES = ("javascript", "vbscript", "data")
-# What the WHATWG URL parser ignores before reading a scheme: leading C0
-# controls and spaces, and tabs and newlines anywhere.
-_URL_IGNORED = str.maketrans("", "", "\t\n\r")
-
-
-def _script_scheme(location: str) -> str | None:
-    """The scripting scheme a browser would read ``location`` as having, if any."""
-    text = location.lstrip("".join(map(chr, range(0x21)))).translate(_URL_IGNORED)
-    scheme, colon, _ = text.partition(":")
-    if colon and scheme.lower() in _SCRIPT_SCHEMES:
-        return scheme.lower()
-    return None
 
 
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
@@ -82,26 +51,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
         from erlen.response import Response as DefaultResponse
 
         Response = DefaultResponse
-    return _redirect(location, code, Response)
-
-
-def _redirect(location: str, code: int, Response: type[Response]) -> Response:
-    if not isinstance(location, str):
-        from erlen.errors import ArgumentTypeError, describe
-
-        raise ArgumentTypeError(f"redirect location must be str, got {describe(location)}")
-    scheme = _script_scheme(location)
-    if scheme is not None:
-        from erlen.errors import LocationValueError, describe
-
-        raise LocationValueError(
-            f"redirect location {describe(location)} uses the {scheme!r} scheme, which"
-            " would run script in the client; redirect to an http(s) or relative URL"
-        )
-    location = _encode_location(location)
-    response = Response(_REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html")
-    response.headers["Location"] = location
-    return response
+    return redirect_response(location, code, Response)
 
 
 def url_for(

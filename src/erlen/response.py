@@ -747,7 +747,7 @@ class Response(ResponseHeaderProperties, ResponseConditional):
     @property
     def max_cookie_size(self) -> int:
         """``MAX_COOKIE_SIZE`` from the current app's config, else 4093."""
-        from erlen.ctx import current_app_or_none
+        from erlen._current import current_app_or_none
 
         app = current_app_or_none()
         if app is not None:

@@ -242,7 +242,7 @@ def _has_content_type(headers: Mapping[str, str] | Iterable[tuple[str, str]] | N
 
 
 def _default_response_class() -> type[Response]:
-    from erlen.ctx import current_app_or_none
+    from erlen._current import current_app_or_none
     from erlen.response import Response
 
     app = current_app_or_none()

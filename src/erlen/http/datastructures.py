@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from io import BytesIO
 from typing import IO, TYPE_CHECKING, Any, TypeVar, Union, cast, overload
 
+from erlen.http.errors import BadRequestKeyError
+
 if TYPE_CHECKING:
     from erlen.http.headers import Headers
 
@@ -42,9 +44,6 @@ MultiSource = Union[
 
 def bad_request_key_error(key: object) -> KeyError:
     """A ``KeyError`` for ``key`` that is also a 400 Bad Request."""
-    # Imported here: erlen.exceptions builds on this package, not the reverse.
-    from erlen.exceptions import BadRequestKeyError
-
     return BadRequestKeyError(key)
 
 

@@ -15,6 +15,7 @@ from tempfile import SpooledTemporaryFile
 from typing import IO, Any, Protocol, cast
 
 from erlen.http.datastructures import FileStorage, MultiDict
+from erlen.http.errors import BadRequest, RequestEntityTooLarge
 from erlen.http.query import parse_query
 
 __all__ = ["default_stream_factory", "parse_form", "parse_multipart", "parse_urlencoded"]
@@ -50,14 +51,10 @@ def default_stream_factory(
 
 
 def _bad_request(description: str) -> Exception:
-    from erlen.exceptions import BadRequest
-
     return BadRequest(description)
 
 
 def _too_large(description: str) -> Exception:
-    from erlen.exceptions import RequestEntityTooLarge
-
     return RequestEntityTooLarge(description)
 
 

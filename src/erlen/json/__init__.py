@@ -14,11 +14,16 @@ refused. The standard library (and so Flask) writes them as the bare tokens
 :func:`dumps`/:func:`dump` raise :class:`erlen.errors.JSONValueError` instead.
 A caller who really wants the tokens can still pass ``allow_nan=True``.
 
-orjson is not used. Its bytes differ from the standard library's in ways that
-cannot be detected from its output: it serializes ``Enum`` members and ``UUID``
-subclasses natively (no ``default`` call, no opt-out), writes floats below 1e-4
-without an exponent (``0.00001`` where :func:`repr` gives ``1e-05``), writes
-NaN as ``null``, and leaves DEL (0x7f) unescaped. ``ORJSON_ACTIVE`` records that.
+orjson, when installed, encodes what :func:`jsonify` and
+:meth:`DefaultJSONProvider.response` send (and ``dumps`` with those two
+settings: compact separators, or ``indent=2``), but only values whose bytes are
+then certainly the standard library's: exact dicts, lists, tuples, ASCII
+strings, ints and booleans, ``None`` and floats written without an exponent.
+Anything else (dates, ``UUID``, ``Decimal``, ``Enum``, subclasses, non-ASCII
+text, NaN, big ints, floats below 1e-4 or from 1e16) is encoded by :mod:`json`,
+per call. :mod:`erlen.json._orjson` lists why each is excluded; orjson is
+imported on the first such call, never by ``import erlen``. ``ORJSON_ACTIVE``
+says whether it is in use.
 """
 
 from __future__ import annotations
@@ -47,13 +52,19 @@ __all__ = [
     "loads",
 ]
 
-#: Whether :meth:`DefaultJSONProvider.dumps` hands work to orjson (never: see
-#: the module docstring for the differences that rule it out).
-ORJSON_ACTIVE = False
+
+def __getattr__(name: str) -> Any:
+    # ORJSON_ACTIVE: whether DefaultJSONProvider hands plain values to orjson.
+    # Computed on first read: it imports orjson, which `import erlen` must not.
+    if name == "ORJSON_ACTIVE":
+        from erlen.json._orjson import orjson_active
+
+        return orjson_active()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _app_or_none() -> Any:
-    from erlen.ctx import current_app_or_none
+    from erlen._current import current_app_or_none
 
     return current_app_or_none()
 
@@ -97,7 +108,7 @@ def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from the current app's provider (needs an app context)."""
-    from erlen.ctx import current_context
+    from erlen._current import current_context
 
     response: Response = current_context().app.json.response(*args, **kwargs)
     return response

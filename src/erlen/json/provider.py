@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, AnyStr
 
 from erlen.errors import ArgumentTypeError, JSONValueError
 from erlen.http.dates import http_date
+from erlen.json._orjson import dumps_or_none as _orjson_dumps_or_none
 
 if TYPE_CHECKING:
     from erlen.response import Response
@@ -138,12 +139,29 @@ class DefaultJSONProvider(JSONProvider):
         """Serialize ``obj``; keyword arguments go to :func:`json.dumps`."""
         if not kwargs:
             return self._encode(obj, (", ", ": "))
-        if len(kwargs) == 1 and kwargs.get("separators") == _COMPACT:
-            return self._encode(obj, _COMPACT)
+        if len(kwargs) == 1:
+            # The two forms response() uses: orjson takes them when installed
+            # and its bytes are certainly json's (erlen/json/_orjson.py).
+            if kwargs.get("separators") == _COMPACT:
+                if self.ensure_ascii is True:
+                    text = _orjson_dumps_or_none(obj, self.sort_keys, False, self._stock_default())
+                    if text is not None:
+                        return text
+                return self._encode(obj, _COMPACT)
+            indent = kwargs.get("indent")
+            if type(indent) is int and indent == 2 and self.ensure_ascii is True:
+                text = _orjson_dumps_or_none(obj, self.sort_keys, True, self._stock_default())
+                if text is not None:
+                    return text
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         return _stdlib_dumps(obj, kwargs)
+
+    def _stock_default(self) -> Callable[[Any], Any] | None:
+        # orjson may take dates, Decimals and UUIDs only while ``default``
+        # is Flask's conversion (an app may replace it).
+        return _default if self.default is _default else None
 
     def _encode(self, obj: Any, separators: tuple[str, str]) -> str:
         # PERF: json.dumps with any argument builds a JSONEncoder and a closure

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
-from erlen.ctx import current_app_or_none
+from erlen._current import current_app_or_none
 from erlen.http.datastructures import (
     CombinedMultiDict,
     FileStorage,
@@ -797,7 +797,8 @@ class Request:
         app = current_app_or_none()
         if app is None:
             return default
-        return app.config.get(key, default)
+        limit: int | None = app.config.get(key, default)
+        return limit
 
     @property
     def max_content_length(self) -> int | None:
