@@ -12,6 +12,7 @@ import pytest
 from erlen import Flask, asgi as erlen_asgi, request
 from erlen.ctx import _cv_context
 from erlen.wrappers import Request
+from erlen.wrappers.request_parts import RequestParts
 from tests.support import call_asgi, call_wsgi
 
 
@@ -68,13 +69,13 @@ def test_asgi_request_reads_what_the_wsgi_request_reads(path: str, kwargs: dict[
 
 def test_environ_is_built_only_when_something_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[str] = []
-    original = erlen_asgi.build_environ
+    original = RequestParts.build_environ
 
-    def counting(scope: Any, body: Any) -> dict[str, Any]:
-        built.append(scope["path"])
-        return original(scope, body)
+    def counting(parts: RequestParts) -> dict[str, Any]:
+        built.append(parts.path)
+        return original(parts)
 
-    monkeypatch.setattr(erlen_asgi, "build_environ", counting)
+    monkeypatch.setattr(RequestParts, "build_environ", counting)
     app = make_app()
     assert call_asgi(app, "/plain").body == b"plain"
     assert built == []

@@ -134,7 +134,7 @@ def test_imports_point_downward_except_the_listed_ones() -> None:
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("http.errors", "response"): "HTTPException.get_response/__call__ (Werkzeug's API)",
     ("response", "wsgi"): "Response.__call__ is the WSGI app (Werkzeug's API)",
-    ("wrappers", "testing"): "Request.from_values builds its environ with EnvironBuilder",
+    ("wrappers.request", "testing"): "Request.from_values builds its environ with EnvironBuilder",
     ("app", "wsgi"): "app.wsgi_app/__call__: the app object is the WSGI callable (Flask's API)",
     ("app", "asgi"): "app.asgi_app/__call__: the app object is the ASGI callable",
     ("app", "testing"): "app.test_client/test_request_context/test_cli_runner (Flask's API)",

@@ -119,6 +119,8 @@ def test_what_is_here_lists_every_module() -> None:
         }:
             continue  # covered by the src/erlen/http/ row
         assert f"`src/erlen/{relative}`" in table, relative
+    for init in sorted(package.glob("*/__init__.py")):
+        assert f"`src/erlen/{init.parent.name}/`" in table, init.parent.name
 
 
 # -- intro ---------------------------------------------------------------------------------

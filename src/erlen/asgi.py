@@ -16,7 +16,6 @@ import collections
 import contextvars
 import functools
 import logging
-import sys
 import tempfile
 import threading
 import types
@@ -33,6 +32,7 @@ from erlen.http.urls import iri_to_uri
 from erlen.response import _as_body_item, is_async_body
 from erlen.syncasync import call_on_loop, run_sync
 from erlen.wrappers import Request, _with_one_slash
+from erlen.wrappers.request_parts import RequestParts
 from erlen.wsgi import ResponseBody, app_iter as _wsgi_app_iter, wsgi_header_list
 
 if TYPE_CHECKING:
@@ -254,29 +254,43 @@ _NO_BODY = ASGIInput(_never_receive, None)
 _NO_BODY.complete = True
 
 
-# raw ASGI header name -> environ key; names repeat across requests, so the
-# conversion is done once per name (bounded, in case a client invents many).
-_ENVIRON_KEYS: dict[bytes, str] = {}
+# Most distinct header names kept in a per-name cache.
 _ENVIRON_KEYS_LIMIT = 1024
 
 
-def _environ_key(raw_name: bytes) -> str:
-    key = _ENVIRON_KEYS.get(raw_name)
-    if key is None:
-        name = raw_name.decode("latin-1").lower()
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-        else:
-            key = "HTTP_" + name.upper().replace("-", "_")
-        if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_LIMIT:
-            _ENVIRON_KEYS[bytes(raw_name)] = key
-    return key
+# ASGI "http_version" -> PEP 3333 SERVER_PROTOCOL, for the usual versions.
+# PERF: a lookup instead of formatting the string for every request.
+_SERVER_PROTOCOLS = {"1.1": "HTTP/1.1", "2": "HTTP/2", "1.0": "HTTP/1.0", "3": "HTTP/3"}
+
+
+def _request_parts(scope: Scope, body: Any) -> RequestParts:
+    """The parts of the request in a checked ASGI ``http`` scope (path below ``root_path``).
+
+    PERF: the scope was checked by ``_make_request`` (or ``build_environ``),
+    so it is not checked again here.
+    """
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path") or ""
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    version = scope.get("http_version", "1.1")
+    return RequestParts(
+        scope["method"],
+        path,
+        scope.get("scheme", "http"),
+        scope.get("server"),
+        root_path,
+        scope.get("query_string", b""),
+        scope.get("headers", ()),
+        scope.get("client"),
+        body,
+        _SERVER_PROTOCOLS.get(version) or f"HTTP/{version}",
+        {"asgi.scope": scope},
+    )
 
 
 def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
-    """The PEP 3333 keys for an ASGI ``http`` scope; ``Request`` reads these."""
+    """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
     try:
         method = scope["method"]
         path = scope["path"]
@@ -284,48 +298,13 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
         raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
     if type(method) is not str or type(path) is not str:
         raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
-    root_path: str = scope.get("root_path") or ""
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
-    server = scope.get("server") or ("localhost", 80)
-    client = scope.get("client")
     try:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method.upper(),
-            "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1") if root_path else "",
-            # PEP 3333 strings carry bytes as latin-1; PATH_INFO is the UTF-8 path.
-            "PATH_INFO": path if path.isascii() else path.encode("utf-8").decode("latin-1"),
-            "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-            "SERVER_NAME": str(server[0]),
-            "SERVER_PORT": "80" if server[1] is None else str(server[1]),
-            "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": scope.get("scheme", "http"),
-            "wsgi.input": body,
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-            "asgi.scope": scope,
-        }
-        if client:
-            environ["REMOTE_ADDR"] = str(client[0])
-            environ["REMOTE_PORT"] = str(client[1])
-        for raw_name, raw_value in scope.get("headers", ()):
-            key = _ENVIRON_KEYS.get(raw_name) or _environ_key(raw_name)
-            value = raw_value.decode("latin-1")
-            if key in environ:
-                # HTTP/2 may split Cookie into several fields; they rejoin with "; ".
-                environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
-            else:
-                environ[key] = value
+        return _request_parts(scope, body).build_environ()
     except (AttributeError, TypeError, ValueError, IndexError) as error:
         raise ASGIProtocolError(
             "the ASGI http scope is malformed (query_string and headers must be bytes,"
             f" headers (name, value) pairs, server and client pairs): {error}"
         ) from None
-    return environ
 
 
 def asgi_app(app: Erlen, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
@@ -405,6 +384,8 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
             raise ValueError("server and client must be (host, port) pairs")
         if not path.isascii():
             path.encode("utf-8")  # a lone surrogate cannot be a PEP 3333 path
+        if root_path and not root_path.isascii():
+            root_path.encode("utf-8")
     except (AttributeError, TypeError, ValueError) as error:
         raise ASGIProtocolError(
             "the ASGI http scope is malformed (query_string and headers must be bytes,"
@@ -433,12 +414,12 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
 
 
 def _make_asgi_request(app: Erlen, method: str, path: str, scope: Scope, body: Any) -> Request:
-    """The request of an ASGI context routed without it (see Erlen._route_deferred)."""
-    request = app.request_class._deferred(method, path, build_environ, scope, body)
-    # What the scope holds as the request wants it is taken as it is, so
-    # reading ``args`` builds no environ (the scope was checked up front).
-    request._query_string = scope.get("query_string", b"")
-    return request
+    """The request of an ASGI context routed without it (see Erlen._route_deferred).
+
+    It is made from the scope's parts: its PEP 3333 environ is built only if
+    something reads ``request.environ`` (the scope was checked up front).
+    """
+    return app.request_class._from_parts(_request_parts(scope, body), method, path)
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
@@ -693,7 +674,7 @@ def _serve_in_worker(
                 app._teardown(context, error)
 
 
-# header name -> lower-cased bytes, as ASGI wants them; bounded like _ENVIRON_KEYS.
+# header name -> lower-cased bytes, as ASGI wants them; bounded.
 _NAME_BYTES: dict[str, bytes] = {}
 # (name, value) -> encoded pair, for the pairs that repeat across responses
 # (Content-Type values, short lengths); cleared when full.

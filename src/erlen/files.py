@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from erlen._current import CurrentApp
     from erlen.response import Response
+    from erlen.wrappers import Request
 
     MaxAge: TypeAlias = int | Callable[[str | None], int | None] | None
 
@@ -205,15 +206,15 @@ def _content_disposition(kind: str, name: object) -> str:
 # -- send_file ----------------------------------------------------------------------
 
 
-def _current() -> tuple[CurrentApp | None, dict[str, Any] | None]:
-    """The current app and request environ (each None outside a context)."""
+def _current() -> tuple[CurrentApp | None, Request | None]:
+    """The current app and request (each None outside a context)."""
     from erlen._current import context_var
 
     context = context_var.get(None)
     if context is None:
         return None, None
     request = context.request
-    return context.app, None if request is None else request.environ
+    return context.app, request
 
 
 def _app_max_age(app: CurrentApp | None, path: str | None) -> int | None:
@@ -288,7 +289,7 @@ def _send_file(
     max_age: MaxAge = None,
     _checked: tuple[str, os.stat_result] | None = None,
 ) -> Response:
-    app, environ = _current()
+    app, request = _current()
     path: str | None = None
     open_path: str | None = None
     file: IO[bytes] | None = None
@@ -374,11 +375,11 @@ def _send_file(
         check = adler32(os.fsencode(path)) & 0xFFFFFFFF
         response.set_etag(f"{mtime}-{size}-{check}")
 
-    if conditional and environ is not None:
+    if conditional and request is not None:
         from erlen.exceptions import RequestedRangeNotSatisfiable
 
         try:
-            response = response.make_conditional(environ, accept_ranges=True, complete_length=size)
+            response = response.make_conditional(request, accept_ranges=True, complete_length=size)
         except RequestedRangeNotSatisfiable:
             if body is not None:
                 body.close()

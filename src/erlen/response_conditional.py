@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen.http.conditional import (
     MAX_RANGE_PARTS,
+    HeaderLookup,
     evaluate_preconditions,
     generate_etag,
     if_range_allows,
@@ -113,11 +114,20 @@ class _PartsBody:
             self._close()
 
 
-def _environ_of(request_or_environ: Any) -> Mapping[str, Any]:
-    if isinstance(request_or_environ, Mapping):
-        return request_or_environ
-    environ: Mapping[str, Any] = request_or_environ.environ
-    return environ
+def _method_and_headers(request_or_environ: Any) -> tuple[Any, HeaderLookup]:
+    """The ``REQUEST_METHOD`` and the headers of a request or of a PEP 3333 environ.
+
+    An erlen request answers from its own headers, so a request made from its
+    parts (ASGI) builds no environ for this.
+    """
+    from erlen.wrappers import EnvironHeaders, Request
+
+    if isinstance(request_or_environ, Request):
+        return request_or_environ._environ_method, request_or_environ.headers
+    environ = request_or_environ
+    if not isinstance(environ, Mapping):
+        environ = environ.environ  # another request class: Werkzeug reads its environ
+    return environ.get("REQUEST_METHOD"), EnvironHeaders(environ)
 
 
 def _multipart_pieces(
@@ -178,8 +188,8 @@ class ResponseConditional:
         is satisfiable or the byte Range header is malformed.
         """
         response = cast("Response", self)
-        environ = _environ_of(request_or_environ)
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        method, request_headers = _method_and_headers(request_or_environ)
+        if method not in ("GET", "HEAD"):
             return self
         headers = response.headers
         if "date" not in headers:
@@ -190,18 +200,15 @@ class ResponseConditional:
         if 200 <= status < 300:
             etag = headers.get("ETag")
             last_modified = parse_http_date(headers.get("Last-Modified"))
-            outcome = evaluate_preconditions(environ, etag, last_modified)
+            outcome = evaluate_preconditions(request_headers, etag, last_modified)
             if outcome:
                 response.status_code = outcome
-            elif (
-                status == 200
-                and accept_ranges
-                and complete_length
-                and environ.get("HTTP_RANGE") is not None
-            ):
-                if_range = environ.get("HTTP_IF_RANGE")
-                if if_range is None or if_range_allows(if_range, etag, last_modified):
-                    _serve_ranges(response, environ["HTTP_RANGE"], complete_length)
+            elif status == 200 and accept_ranges and complete_length:
+                byte_range = request_headers.get("Range")
+                if byte_range is not None:
+                    if_range = request_headers.get("If-Range")
+                    if if_range is None or if_range_allows(if_range, etag, last_modified):
+                        _serve_ranges(response, byte_range, complete_length)
         if response.automatically_set_content_length and "content-length" not in headers:
             length = response.calculate_content_length()
             if length is not None:

@@ -13,6 +13,8 @@ from werkzeug.test import EnvironBuilder
 
 from erlen.errors import ArgumentTypeError, HeaderValueError
 from erlen.http import conditional as ec
+from erlen.http.headers import Headers
+from erlen.wrappers import Request
 
 UTC = timezone.utc
 
@@ -431,6 +433,8 @@ PRECONDITION_CASES = [
 def test_evaluate_preconditions_rfc9110_order(
     headers: dict[str, str], etag: str | None, last_modified: str | None, outcome: int
 ) -> None:
-    env = EnvironBuilder(headers=headers).get_environ()
     modified = None if last_modified is None else wh.parse_date(last_modified)
-    assert ec.evaluate_preconditions(env, etag, modified) == outcome
+    assert ec.evaluate_preconditions(Headers(headers), etag, modified) == outcome
+    # The request's own headers (an environ view) answer the same.
+    request = Request(EnvironBuilder(headers=headers).get_environ())
+    assert ec.evaluate_preconditions(request.headers, etag, modified) == outcome

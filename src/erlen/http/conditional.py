@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from hashlib import sha1
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from erlen.errors import ArgumentTypeError, HeaderValueError, describe
 from erlen.http.dates import http_date, parse_http_date
@@ -24,6 +24,7 @@ from erlen.http.dates import http_date, parse_http_date
 __all__ = [
     "MAX_RANGE_PARTS",
     "ETags",
+    "HeaderLookup",
     "IfRange",
     "Range",
     "evaluate_preconditions",
@@ -306,13 +307,23 @@ def is_resource_modified(
 # -- RFC 9110 preconditions ---------------------------------------------------------
 
 
+class HeaderLookup(Protocol):
+    """Request headers to read: ``get(name)`` is the value or None, any case of ``name``."""
+
+    def get(self, key: str, /) -> Any:
+        """The header's value, or None when absent."""
+        ...
+
+
 def evaluate_preconditions(
-    environ: Mapping[str, Any], etag: str | None, last_modified: datetime | None
+    headers: HeaderLookup, etag: str | None, last_modified: datetime | None
 ) -> int:
     """Evaluate If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since.
 
-    ``etag`` is the response's ETag header value (quoted, maybe ``W/``) and
-    ``last_modified`` its Last-Modified date. Returns 412, 304 or 0 (go on),
+    ``headers`` are the request's (``request.headers``, or any case-insensitive
+    lookup such as :class:`~erlen.http.headers.Headers`). ``etag`` is the
+    response's ETag header value (quoted, maybe ``W/``) and ``last_modified``
+    its Last-Modified date. Returns 412, 304 or 0 (go on),
     following the order of RFC 9110 section 13.2.2 for a GET or HEAD whose
     response would be 2xx: If-Match uses the strong comparison and ``*``
     matches any current representation; If-None-Match uses the weak one and
@@ -323,23 +334,23 @@ def evaluate_preconditions(
     if etag:
         tag, weak = unquote_etag(etag)
 
-    if_match = environ.get("HTTP_IF_MATCH")
+    if_match = headers.get("If-Match")
     if if_match:
         listed = parse_etags(if_match)
         if not (listed.star_tag or (tag is not None and not weak and listed.is_strong(tag))):
             return 412
     elif last_modified is not None:
-        unmodified_since = parse_http_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
+        unmodified_since = parse_http_date(headers.get("If-Unmodified-Since"))
         if unmodified_since is not None and last_modified > unmodified_since:
             return 412
 
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if_none_match = headers.get("If-None-Match")
     if if_none_match:
         listed = parse_etags(if_none_match)
         if listed.star_tag or (tag is not None and listed.contains_weak(tag)):
             return 304
     elif last_modified is not None:
-        modified_since = parse_http_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+        modified_since = parse_http_date(headers.get("If-Modified-Since"))
         if modified_since is not None and last_modified <= modified_since:
             return 304
     return 0

@@ -1,19 +1,18 @@
-"""The Request: one incoming HTTP request, read from PEP 3333 environ keys.
+"""The Request: one incoming HTTP request, with Flask 3.1's attributes.
 
-A WSGI server hands the environ over directly; the ASGI adapter fills the
-same keys from the scope. Nothing is parsed up front: every attribute is
-computed the first time it is read and then kept, so a request whose view
-only looks at ``request.path`` costs a dict lookup or two.
+A WSGI server hands a PEP 3333 environ over (``Request(environ)``); the ASGI
+adapter hands the request's parts (``Request.from_parts``), and the environ is
+then built only if something reads ``request.environ``. Nothing is parsed up
+front: every attribute is computed the first time it is read and then kept,
+so a request whose view only looks at ``request.path`` costs a dict lookup or
+two.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import sys
-from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from erlen._current import current_app_or_none
 from erlen.http.datastructures import (
@@ -22,11 +21,16 @@ from erlen.http.datastructures import (
     ImmutableList,
     ImmutableMultiDict,
     MultiDict,
-    bad_request_key_error,
 )
 from erlen.http.json_nesting import DEFAULT_MAX_JSON_NESTING, json_nesting_exceeds
-from erlen.http.query import QUOTE_ERRORS, parse_query
-from erlen.http.urls import decode_host
+from erlen.http.query import parse_query
+from erlen.wrappers.body import _open_input, _parse_content_length
+from erlen.wrappers.environ_headers import EnvironHeaders
+from erlen.wrappers.http_errors import _http_error, _nested_too_deeply
+from erlen.wrappers.request_parts import RequestParts
+from erlen.wrappers.trusted_hosts import _HOST_RE, _host_is_trusted
+from erlen.wrappers.urls import _current_url, _request_line, _with_one_slash, _wsgi_text
+from erlen.wrappers.user_agent import UserAgent
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,11 +38,8 @@ if TYPE_CHECKING:
     from erlen.http.accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
     from erlen.http.conditional import ETags, IfRange, Range
     from erlen.http.header_types import Authorization, HeaderSet, RequestCacheControl
-    from erlen.http.headers import Headers
 
-__all__ = ["EnvironHeaders", "Request", "UserAgent"]
-
-T = TypeVar("T")
+__all__ = ["Request"]
 
 # Werkzeug's defaults, used outside an app (inside one, the app config decides).
 DEFAULT_MAX_CONTENT_LENGTH: int | None = None
@@ -51,383 +52,6 @@ _UNSET: Any = object()
 _NOT_CACHED: Any = Ellipsis
 _DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 _SECURE_SCHEMES = frozenset({"https", "wss"})
-# A host, IPv4 or bracketed IPv6 literal with an optional port (no CR, LF or NUL).
-_HOST_RE = re.compile(
-    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
-    re.ASCII | re.IGNORECASE,
-)
-_BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
-_PATH_SAFE = "!$&'()*+,/:;=@%"
-_QUERY_SAFE = "!$&'()*+,/:;=?@%"
-# Escapes that stay encoded when a URL is shown as an IRI: controls, space, '%', DEL.
-_ALWAYS_ENCODED = frozenset(range(0x21)) | {0x25, 0x7F}
-_PATH_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "/?#"}
-_QUERY_KEEP = _ALWAYS_ENCODED | {ord(c) for c in "&=+#"}
-_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _wsgi_text(value: str) -> str:
-    """A PEP 3333 latin-1 string re-read as UTF-8 (bad bytes become U+FFFD)."""
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        # Already real text (not latin-1 code points): keep it as it is.
-        return value
-
-
-def _with_one_slash(text: str) -> str:
-    """A decoded path starting with exactly one ``/`` (as routing and ``path`` see it)."""
-    # PERF: the usual "/x" needs no rebuilding.
-    if text[:1] == "/" and text[1:2] != "/":
-        return text
-    return "/" + text.lstrip("/")
-
-
-def _path_from_wsgi(raw: str) -> str:
-    """``PATH_INFO`` as text, starting with exactly one ``/``."""
-    return _with_one_slash(raw if raw.isascii() else _wsgi_text(raw))
-
-
-def _request_line(environ: dict[str, Any]) -> tuple[str, str]:
-    """The upper-case method and the path (see ``_path_from_wsgi``) of ``environ``."""
-    return (
-        str(environ.get("REQUEST_METHOD") or "GET").upper(),
-        _path_from_wsgi(environ.get("PATH_INFO") or ""),
-    )
-
-
-def _decode_escapes(text: str, keep: frozenset[int]) -> str:
-    """Decode UTF-8 percent-escapes except those of bytes in ``keep``."""
-    if "%" not in text:
-        return text
-    out: list[str] = []
-    position = 0
-    for match in _ESCAPE_RUN.finditer(text):
-        out.append(text[position : match.start()])
-        run = match.group()
-        pending = bytearray()
-        for index in range(0, len(run), 3):
-            byte = int(run[index + 1 : index + 3], 16)
-            if byte in keep:
-                if pending:
-                    out.append(pending.decode("utf-8", QUOTE_ERRORS))
-                    pending.clear()
-                out.append(run[index : index + 3])
-            else:
-                pending.append(byte)
-        if pending:
-            out.append(pending.decode("utf-8", QUOTE_ERRORS))
-        position = match.end()
-    out.append(text[position:])
-    return "".join(out)
-
-
-def _current_url(
-    scheme: str,
-    host: str,
-    root_path: str | None = None,
-    path: str | None = None,
-    query_string: bytes | None = None,
-) -> str:
-    """The request URL as an IRI (readable Unicode), the way Werkzeug shows it."""
-    url = f"{scheme}://{host}/"
-    if root_path is not None:
-        url = f"{scheme}://{host}{quote(root_path.rstrip('/'), safe=_PATH_SAFE)}/"
-        if path is not None:
-            url += quote(path.lstrip("/"), safe=_PATH_SAFE)
-            if query_string:
-                url += "?" + quote(query_string, safe=_QUERY_SAFE)
-    parts = urlsplit(url)
-    netloc = decode_host(parts.hostname) if parts.hostname else ""
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit(
-        (
-            parts.scheme,
-            netloc,
-            _decode_escapes(parts.path, _PATH_KEEP),
-            _decode_escapes(parts.query, _QUERY_KEEP),
-            "",
-        )
-    )
-
-
-class UserAgent:
-    """The User-Agent header; ``string`` is the raw value (no parsing, as Werkzeug)."""
-
-    __slots__ = ("string",)
-    platform: str | None = None
-    browser: str | None = None
-    version: str | None = None
-    language: str | None = None
-
-    def __init__(self, string: str) -> None:
-        self.string = string
-
-    def to_header(self) -> str:
-        """The header value."""
-        return self.string
-
-    def __str__(self) -> str:
-        return self.string
-
-    def __bool__(self) -> bool:
-        return bool(self.browser)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.browser!r}/{self.version}>"
-
-
-class EnvironHeaders:
-    """The request headers: a read-only, case-insensitive view of the environ.
-
-    Lookups go straight to ``HTTP_*`` keys; names come out title-cased
-    (``X-Forwarded-For``) as Werkzeug's ``EnvironHeaders`` gives them.
-    """
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: dict[str, Any]) -> None:
-        self.environ = environ
-
-    def _lookup(self, key: str) -> str:
-        if not isinstance(key, str):
-            raise bad_request_key_error(key)
-        name = key.upper().replace("-", "_")
-        if name in _BODY_HEADERS:
-            return self.environ[name]  # type: ignore[no-any-return]
-        return self.environ["HTTP_" + name]  # type: ignore[no-any-return]
-
-    def __getitem__(self, key: str) -> str:
-        try:
-            return self._lookup(key)
-        except KeyError:
-            raise bad_request_key_error(key) from None
-
-    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
-        """The header's value (converted by ``type``), or ``default``."""
-        try:
-            value = self._lookup(key)
-        except KeyError:
-            return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except ValueError:
-            return default
-
-    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
-        """The header's values as a list (a WSGI environ holds at most one)."""
-        if not isinstance(key, str) or "_" in key:
-            return []
-        try:
-            value = self._lookup(key)
-        except KeyError:
-            return []
-        if not value and key.upper().replace("-", "_") in _BODY_HEADERS:
-            return []
-        if type is None:
-            return [value]
-        try:
-            return [type(value)]
-        except ValueError:
-            return []
-
-    get_all = getlist
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            self._lookup(key)  # type: ignore[arg-type]
-        except KeyError:
-            return False
-        return True
-
-    has_key = __contains__
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for key, value in self.environ.items():
-            if key.startswith("HTTP_"):
-                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                    yield key[5:].replace("_", "-").title(), value
-            elif key in _BODY_HEADERS and value:
-                yield _BODY_HEADERS[key], value
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def items(self, lower: bool = False) -> Iterator[tuple[str, str]]:
-        """``(name, value)`` pairs, names lowercased if ``lower``."""
-        for key, value in self:
-            yield (key.lower() if lower else key), value
-
-    def keys(self, lower: bool = False) -> Iterator[str]:
-        """The header names."""
-        for key, _ in self.items(lower):
-            yield key
-
-    def values(self) -> Iterator[str]:
-        """The header values."""
-        for _, value in self:
-            yield value
-
-    def to_wsgi_list(self) -> list[tuple[str, str]]:
-        """The headers as a list of pairs."""
-        return list(self)
-
-    def copy(self) -> Headers:
-        """A mutable :class:`erlen.http.headers.Headers` holding the same headers."""
-        from erlen.http.headers import Headers
-
-        return Headers(list(self))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, EnvironHeaders):
-            return self.environ is other.environ
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __str__(self) -> str:
-        lines = [f"{key}: {value}" for key, value in self]
-        lines.append("\r\n")
-        return "\r\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self)!r})"
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__!r} objects are immutable (request headers)")
-
-    __setitem__ = __delitem__ = _read_only
-    add = add_header = set = setlist = setdefault = setlistdefault = _read_only
-    extend = update = remove = pop = popitem = clear = insert = _read_only
-
-
-def _http_error(name: str, description: str | None = None) -> Exception:
-    from erlen import exceptions
-
-    error: Exception = getattr(exceptions, name)(description)
-    return error
-
-
-def _nested_too_deeply(error: RecursionError) -> ValueError:
-    # on_json_loading_failed takes a ValueError (as in Flask); keep the cause.
-    converted = ValueError(f"JSON is nested too deeply to decode ({error})")
-    converted.__cause__ = error
-    return converted
-
-
-class _BoundedInput(io.RawIOBase):
-    """Reads the body from ``wsgi.input`` without going past ``limit`` bytes.
-
-    With ``is_max`` the limit is ``max_content_length`` of a stream the server
-    terminates: more data than that is a 413. Otherwise the limit is the
-    Content-Length, and a body that stops short is a client disconnect (400).
-    """
-
-    def __init__(self, raw: IO[bytes], limit: int, is_max: bool = False) -> None:
-        self._raw = raw
-        self._position = 0
-        self.limit = limit
-        self._is_max = is_max
-
-    def readable(self) -> bool:
-        return True
-
-    def _at_limit(self) -> bytes:
-        # A terminated stream that still has data past max_content_length is too
-        # large; one that is exactly at its end is fine.
-        if self._is_max and self._read_raw(1):
-            raise _http_error("RequestEntityTooLarge")
-        return b""
-
-    def _read_raw(self, size: int) -> bytes:
-        try:
-            return self._raw.read(size)
-        except (OSError, ValueError) as error:
-            raise _http_error("ClientDisconnected") from error
-        except Exception as error:
-            from erlen.exceptions import HTTPException
-
-            if isinstance(error, HTTPException):
-                raise
-            # The server's own parser refused the body (gunicorn raises
-            # InvalidChunkSize for a bad chunk size): a malformed request, 400.
-            raise _http_error(
-                "BadRequest", f"The request body is malformed ({type(error).__name__})."
-            ) from error
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return self.readall()
-        remaining = self.limit - self._position
-        if remaining <= 0:
-            return self._at_limit()
-        if size > remaining:
-            size = remaining
-        data = self._read_raw(size)
-        if not data:
-            if size and not self._is_max:
-                raise _http_error("ClientDisconnected")
-            return b""
-        self._position += len(data)
-        return data
-
-    def readall(self) -> bytes:
-        chunks = []
-        while True:
-            chunk = self.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-
-def _open_input(
-    environ: dict[str, Any], content_length: int | None, limit: int | None
-) -> IO[bytes]:
-    raw = environ.get("wsgi.input")
-    if raw is None:
-        return io.BytesIO()
-    if content_length is not None:
-        if limit is not None and content_length > limit:
-            raise _http_error("RequestEntityTooLarge")
-        return _BoundedInput(raw, content_length)  # type: ignore[return-value]
-    if "wsgi.input_terminated" in environ:
-        # The server ends the stream itself (chunked body, ASGI).
-        # Wrapped even without a limit, so a read error is a 400, not a 500.
-        return _BoundedInput(  # type: ignore[return-value]
-            raw, sys.maxsize if limit is None else limit, is_max=True
-        )
-    # No length and no end guaranteed: reading could hang, so read nothing.
-    return io.BytesIO()
-
-
-def _parse_content_length(value: str | None, transfer_encoding: str | None) -> int | None:
-    if transfer_encoding is not None and any(
-        part.strip(" \t").lower() == "chunked" for part in transfer_encoding.split(",")
-    ):
-        return None
-    if value is None:
-        return None
-    text = value.strip(" \t")
-    digits = text[1:] if text.startswith("-") else text
-    if not (digits.isascii() and digits.isdigit()):
-        return 0
-    return max(0, int(text))
 
 
 def _split_blueprint_path(name: str) -> list[str]:
@@ -439,7 +63,7 @@ def _split_blueprint_path(name: str) -> list[str]:
 
 
 class Request:
-    """An HTTP request, with Flask 3.1's attributes, computed lazily from ``environ``."""
+    """An HTTP request, with Flask 3.1's attributes, computed lazily from its environ or parts."""
 
     # PERF: a computed value is kept in the instance __dict__ once made; until
     # then the class-level default (_UNSET, or None for the limits) answers,
@@ -449,8 +73,8 @@ class Request:
     __slots__ = (
         "__dict__",
         "_environ",
-        "_environ_source",
         "_method",
+        "_parts",
         "_path",
         "routing_exception",
         "shallow",
@@ -473,9 +97,9 @@ class Request:
     _cached_json: tuple[Any, Any] = _UNSET
     _content_length: int | None = _UNSET
     _cookies: MultiDict[str, str] = _UNSET
-    # None until a deferred environ is built (see _deferred).
+    # None while the request is read from its parts (see from_parts).
     _environ: dict[str, Any] | None
-    _environ_source: tuple[Callable[[Any, Any], dict[str, Any]], Any, Any]
+    _parts: RequestParts
     _files: MultiDict[str, FileStorage] = _UNSET
     _form: MultiDict[str, str] = _UNSET
     _full_path: str = _UNSET
@@ -541,23 +165,54 @@ class Request:
         cls._plain_init = cls.__init__ is Request.__init__
 
     @classmethod
-    def _deferred(
+    def from_parts(
         cls,
         method: str,
         path: str,
-        builder: Callable[[Any, Any], dict[str, Any]],
-        source: Any,
-        body: Any,
+        *,
+        scheme: str = "http",
+        server: tuple[str, int | None] | None = None,
+        root_path: str = "",
+        query_string: bytes = b"",
+        headers: Iterable[tuple[bytes | str, bytes | str]] = (),
+        client: tuple[str, int] | None = None,
+        stream: IO[bytes] | None = None,
+        server_protocol: str = "HTTP/1.1",
+        environ_extra: Mapping[str, Any] | None = None,
     ) -> Request:
-        """A request whose environ is ``builder(source, body)``, built on first use.
+        """A request made from its parts, without a PEP 3333 environ (see :class:`RequestParts`).
 
-        The ASGI adapter uses it when ``__init__`` is not overridden: routing
-        needs only the method and the path, and many views read nothing else,
-        so the PEP 3333 keys are made only when something asks for them.
+        ``path`` is the path below ``root_path``; ``headers`` are ``(name,
+        value)`` pairs (bytes are latin-1), repeated names joined as a server
+        joins them. The environ is built only if ``environ`` is read. A
+        subclass with its own ``__init__`` gets that environ straight away.
         """
+        parts = RequestParts(
+            method,
+            path,
+            scheme,
+            server,
+            root_path,
+            query_string,
+            headers,
+            client,
+            stream,
+            server_protocol,
+            environ_extra,
+        )
+        return cls._from_parts(parts, method.upper(), _with_one_slash(path))
+
+    @classmethod
+    def _from_parts(cls, parts: RequestParts, method: str, path: str) -> Request:
+        """``from_parts`` for an adapter that has the canonical method and path already.
+
+        PERF: routing computed both already; they are not computed twice.
+        """
+        if not cls._plain_init:
+            return cls(parts.build_environ())
         self = cls.__new__(cls)
         self._environ = None
-        self._environ_source = (builder, source, body)
+        self._parts = parts
         self.shallow = False
         self.url_rule = None
         self.view_args = None
@@ -568,18 +223,36 @@ class Request:
 
     @property
     def environ(self) -> dict[str, Any]:
-        """The PEP 3333 environ this request reads."""
+        """The PEP 3333 environ of this request (built from its parts on first read)."""
         environ = self._environ
         if environ is None:
-            builder, source, body = self._environ_source
-            environ = builder(source, body)
-            self._environ = environ
+            self._environ = environ = self._parts.build_environ()
             environ["erlen.request"] = self
+            # From now on every read goes to the environ, so a change to it
+            # shows as it does for a WSGI request; the headers follow too.
+            headers = self._headers
+            if headers is not _UNSET:
+                headers.environ = environ
         return environ
 
     @environ.setter
     def environ(self, value: dict[str, Any]) -> None:
         self._environ = value
+
+    @property
+    def _environ_method(self) -> str | None:
+        """``REQUEST_METHOD`` as the environ holds it (or will), whatever ``method`` was set to."""
+        environ = self._environ
+        if environ is None:
+            return self._parts.method.upper()
+        return environ.get("REQUEST_METHOD")
+
+    def _header(self, key: str) -> str | None:
+        """The header under environ ``key`` (``HTTP_ACCEPT``), from the environ or the parts."""
+        environ = self._environ
+        if environ is not None:
+            return environ.get(key)
+        return self._parts.header_map().get(key)
 
     def _release_environ(self) -> None:
         """Break the environ -> request reference (the request is over)."""
@@ -612,7 +285,10 @@ class Request:
     @property
     def scheme(self) -> str:
         """The URL scheme (``http``, ``https``)."""
-        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+        environ = self._environ
+        if environ is None:
+            return self._parts.scheme
+        return environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
 
     @property
     def is_secure(self) -> bool:
@@ -622,10 +298,7 @@ class Request:
     @property
     def path(self) -> str:
         """The path after ``root_path``, always starting with one ``/``."""
-        if self._path is not _UNSET:
-            return self._path
-        self._path = text = _path_from_wsgi(self.environ.get("PATH_INFO") or "")
-        return text
+        return self._path
 
     @path.setter
     def path(self, value: str) -> None:
@@ -636,7 +309,12 @@ class Request:
         """The prefix the app is mounted under (``SCRIPT_NAME``), without a trailing ``/``."""
         if self._root_path is not _UNSET:
             return self._root_path
-        self._root_path = value = _wsgi_text(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+        environ = self._environ
+        if environ is None:
+            value = self._parts.root_path.rstrip("/")
+        else:
+            value = _wsgi_text(environ.get("SCRIPT_NAME") or "").rstrip("/")
+        self._root_path = value
         return value
 
     @root_path.setter
@@ -653,7 +331,11 @@ class Request:
         """The raw query string, as bytes."""
         if self._query_string is not _UNSET:
             return self._query_string
-        raw: str = self.environ.get("QUERY_STRING", "")
+        environ = self._environ
+        if environ is None:
+            self._query_string = value = self._parts.query_string
+            return value
+        raw: str = environ.get("QUERY_STRING", "")
         try:
             value = raw.encode("latin-1")
         except UnicodeEncodeError:
@@ -686,21 +368,33 @@ class Request:
     @property
     def remote_addr(self) -> str | None:
         """The client's address (``REMOTE_ADDR``)."""
-        return self.environ.get("REMOTE_ADDR")
+        environ = self._environ
+        if environ is None:
+            return self._parts.remote_addr
+        return environ.get("REMOTE_ADDR")
 
     @property
     def remote_user(self) -> str | None:
         """The user the server authenticated (``REMOTE_USER``)."""
-        return self.environ.get("REMOTE_USER")
+        environ = self._environ
+        if environ is None:
+            return None
+        return environ.get("REMOTE_USER")
 
     @property
     def server(self) -> tuple[str, int | None] | None:
         """The server's ``(host, port)`` from ``SERVER_NAME``/``SERVER_PORT``."""
-        name = self.environ.get("SERVER_NAME")
+        environ = self._environ
+        if environ is None:
+            name: str | None = self._parts.server_name
+            port_text: Any = self._parts.server_port
+        else:
+            name = environ.get("SERVER_NAME")
+            port_text = environ.get("SERVER_PORT")
         if name is None:
             return None
         try:
-            port: int | None = int(self.environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+            port: int | None = int(port_text)
         except (TypeError, ValueError):
             port = None
         return name, port
@@ -717,7 +411,7 @@ class Request:
         return value
 
     def _compute_host(self) -> str:
-        host: str | None = self.environ.get("HTTP_HOST")
+        host = self._header("HTTP_HOST")
         if host is None:
             server = self.server
             if server is None or server[1] is None:
@@ -785,7 +479,11 @@ class Request:
         """The request headers (read-only, case-insensitive)."""
         if self._headers is not _UNSET:
             return self._headers
-        self._headers = value = EnvironHeaders(self.environ)
+        environ = self._environ
+        # Under ASGI the headers are read from the parts' own header keys
+        # until an environ is built (then they are re-pointed at it).
+        source = self._parts.header_map() if environ is None else environ
+        self._headers = value = EnvironHeaders(source)
         return value
 
     @property
@@ -793,7 +491,7 @@ class Request:
         """The cookies the client sent (an :class:`ImmutableMultiDict`)."""
         if self._cookies is not _UNSET:
             return self._cookies
-        header = self.environ.get("HTTP_COOKIE")
+        header = self._header("HTTP_COOKIE")
         if header:
             from erlen.http.cookies import parse_cookie
 
@@ -806,45 +504,44 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The Content-Type header."""
-        return self.environ.get("CONTENT_TYPE")
+        return self._header("CONTENT_TYPE")
 
     @property
     def content_length(self) -> int | None:
         """The Content-Length as an int; ``None`` if absent or chunked, 0 if invalid."""
         if self._content_length is not _UNSET:
             return self._content_length
-        environ = self.environ
         self._content_length = value = _parse_content_length(
-            environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+            self._header("CONTENT_LENGTH"), self._header("HTTP_TRANSFER_ENCODING")
         )
         return value
 
     @property
     def content_encoding(self) -> str | None:
         """The Content-Encoding header."""
-        return self.environ.get("HTTP_CONTENT_ENCODING")
+        return self._header("HTTP_CONTENT_ENCODING")
 
     @property
     def content_md5(self) -> str | None:
         """The Content-MD5 header."""
-        return self.environ.get("HTTP_CONTENT_MD5")
+        return self._header("HTTP_CONTENT_MD5")
 
     @property
     def referrer(self) -> str | None:
         """The Referer header."""
-        return self.environ.get("HTTP_REFERER")
+        return self._header("HTTP_REFERER")
 
     @property
     def origin(self) -> str | None:
         """The Origin header."""
-        return self.environ.get("HTTP_ORIGIN")
+        return self._header("HTTP_ORIGIN")
 
     @property
     def user_agent(self) -> UserAgent:
         """The User-Agent header; ``user_agent.string`` is its text."""
         if self._user_agent is not _UNSET:
             return self._user_agent
-        self._user_agent = value = self.user_agent_class(self.environ.get("HTTP_USER_AGENT", ""))
+        self._user_agent = value = self.user_agent_class(self._header("HTTP_USER_AGENT") or "")
         return value
 
     # -- negotiation, conditions, credentials (parsed on first read) -------------
@@ -857,7 +554,7 @@ class Request:
         from erlen.http.accept import MIMEAccept, parse_accept_header
 
         self._accept_mimetypes = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT"), MIMEAccept
+            self._header("HTTP_ACCEPT"), MIMEAccept
         )
         return value
 
@@ -869,7 +566,7 @@ class Request:
         from erlen.http.accept import CharsetAccept, parse_accept_header
 
         self._accept_charsets = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
+            self._header("HTTP_ACCEPT_CHARSET"), CharsetAccept
         )
         return value
 
@@ -880,9 +577,7 @@ class Request:
             return self._accept_encodings
         from erlen.http.accept import parse_accept_header
 
-        self._accept_encodings = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_ENCODING")
-        )
+        self._accept_encodings = value = parse_accept_header(self._header("HTTP_ACCEPT_ENCODING"))
         return value
 
     @property
@@ -893,7 +588,7 @@ class Request:
         from erlen.http.accept import LanguageAccept, parse_accept_header
 
         self._accept_languages = value = parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
+            self._header("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
         )
         return value
 
@@ -905,9 +600,7 @@ class Request:
             return self._authorization
         from erlen.http.header_types import Authorization
 
-        self._authorization = value = Authorization.from_header(
-            self.environ.get("HTTP_AUTHORIZATION")
-        )
+        self._authorization = value = Authorization.from_header(self._header("HTTP_AUTHORIZATION"))
         return value
 
     @property
@@ -918,7 +611,7 @@ class Request:
         from erlen.http.header_types import RequestCacheControl, parse_cache_control_header
 
         self._cache_control = value = parse_cache_control_header(
-            self.environ.get("HTTP_CACHE_CONTROL"), None, RequestCacheControl
+            self._header("HTTP_CACHE_CONTROL"), None, RequestCacheControl
         )
         return value
 
@@ -929,7 +622,7 @@ class Request:
             return self._pragma
         from erlen.http.header_types import parse_set_header
 
-        self._pragma = value = parse_set_header(self.environ.get("HTTP_PRAGMA", ""))
+        self._pragma = value = parse_set_header(self._header("HTTP_PRAGMA") or "")
         return value
 
     @property
@@ -939,7 +632,7 @@ class Request:
             return self._if_match
         from erlen.http.conditional import parse_etags
 
-        self._if_match = value = parse_etags(self.environ.get("HTTP_IF_MATCH"))
+        self._if_match = value = parse_etags(self._header("HTTP_IF_MATCH"))
         return value
 
     @property
@@ -949,7 +642,7 @@ class Request:
             return self._if_none_match
         from erlen.http.conditional import parse_etags
 
-        self._if_none_match = value = parse_etags(self.environ.get("HTTP_IF_NONE_MATCH"))
+        self._if_none_match = value = parse_etags(self._header("HTTP_IF_NONE_MATCH"))
         return value
 
     @property
@@ -957,7 +650,7 @@ class Request:
         """If-Modified-Since as an aware UTC datetime, None if absent or invalid."""
         if self._if_modified_since is not _UNSET:
             return self._if_modified_since
-        self._if_modified_since = value = _header_date(self.environ, "HTTP_IF_MODIFIED_SINCE")
+        self._if_modified_since = value = _header_date(self._header("HTTP_IF_MODIFIED_SINCE"))
         return value
 
     @property
@@ -965,7 +658,7 @@ class Request:
         """If-Unmodified-Since as an aware UTC datetime, None if absent or invalid."""
         if self._if_unmodified_since is not _UNSET:
             return self._if_unmodified_since
-        self._if_unmodified_since = value = _header_date(self.environ, "HTTP_IF_UNMODIFIED_SINCE")
+        self._if_unmodified_since = value = _header_date(self._header("HTTP_IF_UNMODIFIED_SINCE"))
         return value
 
     @property
@@ -975,7 +668,7 @@ class Request:
             return self._if_range
         from erlen.http.conditional import parse_if_range_header
 
-        self._if_range = value = parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
+        self._if_range = value = parse_if_range_header(self._header("HTTP_IF_RANGE"))
         return value
 
     @property
@@ -985,20 +678,23 @@ class Request:
             return self._range
         from erlen.http.conditional import parse_range_header
 
-        self._range = value = parse_range_header(self.environ.get("HTTP_RANGE"))
+        self._range = value = parse_range_header(self._header("HTTP_RANGE"))
         return value
 
     @property
     def date(self) -> datetime | None:
         """The Date header as an aware UTC datetime, None if absent or invalid."""
-        return _header_date(self.environ, "HTTP_DATE")
+        return _header_date(self._header("HTTP_DATE"))
 
     @property
     def max_forwards(self) -> int | None:
         """The Max-Forwards header as an int, None if absent or not a number."""
+        value = self._header("HTTP_MAX_FORWARDS")
+        if value is None:
+            return None
         try:
-            return int(self.environ["HTTP_MAX_FORWARDS"])
-        except (KeyError, ValueError):
+            return int(value)
+        except ValueError:
             return None
 
     @property
@@ -1006,14 +702,14 @@ class Request:
         """The client's address, then each proxy's: X-Forwarded-For, else ``remote_addr``."""
         if self._access_route is not _UNSET:
             return self._access_route
-        environ = self.environ
-        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        forwarded = self._header("HTTP_X_FORWARDED_FOR")
+        remote_addr = self.remote_addr
         if forwarded is not None:
             from erlen.http.header_types import parse_list_header
 
             value = self.list_storage_class(parse_list_header(forwarded))
-        elif environ.get("REMOTE_ADDR") is not None:
-            value = self.list_storage_class([environ["REMOTE_ADDR"]])
+        elif remote_addr is not None:
+            value = self.list_storage_class([remote_addr])
         else:
             value = self.list_storage_class()
         self._access_route = value
@@ -1022,7 +718,7 @@ class Request:
     @property
     def access_control_request_headers(self) -> HeaderSet | None:
         """The headers a CORS preflight asks to send (Access-Control-Request-Headers)."""
-        header = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        header = self._header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
         if header is None:
             return None
         from erlen.http.header_types import parse_set_header
@@ -1032,7 +728,7 @@ class Request:
     @property
     def access_control_request_method(self) -> str | None:
         """The method a CORS preflight asks to use (Access-Control-Request-Method)."""
-        return self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        return self._header("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
 
     @classmethod
     def from_values(cls, *args: Any, **kwargs: Any) -> Request:
@@ -1051,7 +747,7 @@ class Request:
             return self._mimetype
         from erlen.http.mime import parse_options_header
 
-        head, options = parse_options_header(self.environ.get("CONTENT_TYPE", ""))
+        head, options = parse_options_header(self._header("CONTENT_TYPE") or "")
         self._mimetype = value = (head.lower(), options)
         return value
 
@@ -1145,7 +841,11 @@ class Request:
     @property
     def input_stream(self) -> IO[bytes]:
         """The raw ``wsgi.input``, unguarded; use :attr:`stream` instead."""
-        return self.environ["wsgi.input"]  # type: ignore[no-any-return]
+        environ = self._environ
+        if environ is None:
+            stream = self._parts.stream
+            return io.BytesIO() if stream is None else stream
+        return environ["wsgi.input"]  # type: ignore[no-any-return]
 
     @property
     def stream(self) -> IO[bytes]:
@@ -1156,8 +856,16 @@ class Request:
             raise RuntimeError(
                 "This request was created with 'shallow=True': reading the body is disabled."
             )
+        environ = self._environ
+        if environ is None:
+            raw = self._parts.stream
+            # The parts come from a server that ends the body itself.
+            terminated = True
+        else:
+            raw = environ.get("wsgi.input")
+            terminated = "wsgi.input_terminated" in environ
         self._stream = value = _open_input(
-            self.environ, self.content_length, self.max_content_length
+            raw, terminated, self.content_length, self.max_content_length
         )
         return value
 
@@ -1187,7 +895,7 @@ class Request:
     def _load_form_data(self) -> None:
         if self._form is not _UNSET:
             return
-        if self.environ.get("CONTENT_TYPE"):
+        if self._header("CONTENT_TYPE"):
             mimetype, options = self._content_type_parts()
             if self._cached_data is not _UNSET:
                 stream: IO[bytes] = io.BytesIO(self._cached_data)
@@ -1330,43 +1038,9 @@ class Request:
         self.close()
 
 
-def _header_date(environ: dict[str, Any], key: str) -> datetime | None:
-    value = environ.get(key)
+def _header_date(value: str | None) -> datetime | None:
     if value is None:
         return None
     from erlen.http.dates import parse_http_date
 
     return parse_http_date(value)
-
-
-def refuse_untrusted_host(request: Request, trusted_hosts: list[str] | None) -> bool:
-    """Apply ``TRUSTED_HOSTS``: True (the request's routing error is then a 400
-    SecurityError) when its host is not one of ``trusted_hosts``."""
-    if trusted_hosts is not None:
-        request.trusted_hosts = trusted_hosts
-    try:
-        request.host  # noqa: B018 -- computing it applies the check
-    except Exception as error:
-        from erlen.exceptions import SecurityError
-
-        if not isinstance(error, SecurityError):
-            raise
-        request.url_rule = request.view_args = None
-        request.routing_exception = error
-        return True
-    return False
-
-
-def _host_is_trusted(host: str, trusted: list[str]) -> bool:
-    name = host.rpartition(":")[0] if not host.endswith("]") and ":" in host else host
-    for ref in trusted:
-        suffix = ref.startswith(".")
-        if suffix:
-            ref = ref[1:]
-        try:
-            ref = ref.partition(":")[0].encode("idna").decode("ascii")
-        except UnicodeError:
-            return False
-        if ref == name or (suffix and name.endswith(f".{ref}")):
-            return True
-    return False
