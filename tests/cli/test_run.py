@@ -29,7 +29,31 @@ def test_run_sync_app_defaults_to_granian_wsgi(
     assert (options.server, options.interface, options.reload) == ("granian", "wsgi", False)
     assert options.threads == cli.default_wsgi_threads()
     assert options.reason == "no async def view, hook or error handler"
-    assert (options.host, options.port, options.access_log) == ("127.0.0.1", 5000, True)
+    assert (options.host, options.port, options.access_log) == ("127.0.0.1", 5000, False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "logged"),
+    [
+        (["run"], False),
+        (["--debug", "run"], True),
+        (["run", "--access-log"], True),
+        (["--debug", "run", "--no-access-log"], False),
+    ],
+)
+def test_access_log_is_on_in_debug_mode_or_when_asked(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[Any],
+    argv: list[str],
+    logged: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "syncapp.py", SYNC_APP)
+    result = invoke("--app", "syncapp", *argv)
+    assert result.exit_code == 0, result.output
+    [(_info, _app, options)] = started
+    assert options.access_log is logged
 
 
 @pytest.mark.parametrize(
@@ -196,7 +220,7 @@ def dataclasses_replace(options: cli.RunOptions, **overrides: Any) -> cli.RunOpt
     ("options", "target", "expected"),
     [
         (
-            run_options(threads=5),
+            run_options(threads=5, access_log=True),
             AppTarget("m", "/d", "app"),
             [
                 "granian",
@@ -217,7 +241,6 @@ def dataclasses_replace(options: cli.RunOptions, **overrides: Any) -> cli.RunOpt
                 interface="asgi",
                 workers=2,
                 reload=True,
-                access_log=False,
                 extra_files=("/d/conf.toml",),
                 exclude_patterns=("*.tmp",),
                 cert="c.pem",
@@ -250,7 +273,7 @@ def dataclasses_replace(options: cli.RunOptions, **overrides: Any) -> cli.RunOpt
             ],
         ),
         (
-            run_options(server="gunicorn", threads=4, workers=3, reload=True),
+            run_options(server="gunicorn", threads=4, workers=3, reload=True, access_log=True),
             AppTarget("m", "/d", "app"),
             [
                 "gunicorn",
@@ -269,7 +292,7 @@ def dataclasses_replace(options: cli.RunOptions, **overrides: Any) -> cli.RunOpt
             ],
         ),
         (
-            run_options(server="hypercorn", interface="asgi", host="::1", access_log=False),
+            run_options(server="hypercorn", interface="asgi", host="::1"),
             AppTarget("m", "/d", "create_app", factory=True),
             ["hypercorn", "--bind", "[::1]:5000", "asgi:m:create_app()"],
         ),

@@ -96,19 +96,22 @@ def test_real_server_answers(
         response = httpx.get(url + "/")
         assert response.status_code == 200 and response.text == body
         assert banner in log.read_text()
-        # the development access log names the request
+        assert "Access log: off" in log.read_text()
+        time.sleep(0.3)
+        assert "GET /" not in log.read_text()
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_real_server_access_log_when_asked(tmp_path: Path, server: str) -> None:
+    write(tmp_path, "app.py", SYNC_APP)
+    with serving(tmp_path, ["run", "--access-log", "--server", server]) as (url, log):
+        assert httpx.get(url + "/").status_code == 200
+        assert "Access log: on" in log.read_text()
+        # the access log names the request
         deadline = time.monotonic() + 5
         while "GET /" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "GET /" in log.read_text()
-
-
-def test_real_server_no_access_log(tmp_path: Path) -> None:
-    write(tmp_path, "app.py", SYNC_APP)
-    with serving(tmp_path, ["run", "--no-access-log"]) as (url, log):
-        assert httpx.get(url + "/").status_code == 200
-        time.sleep(0.3)
-        assert "GET /" not in log.read_text()
 
 
 def test_real_debug_run_says_debug_is_on(tmp_path: Path) -> None:

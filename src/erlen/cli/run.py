@@ -100,7 +100,7 @@ class RunOptions:
     key: str | None = None
     extra_files: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
-    access_log: bool = True
+    access_log: bool = False
 
 
 def _server_installed(server: str) -> bool:
@@ -252,7 +252,7 @@ def settle_run_options(
     key: str | None,
     extra_files: Sequence[str] = (),
     exclude_patterns: Sequence[str] = (),
-    access_log: bool = True,
+    access_log: bool | None = None,
 ) -> RunOptions:
     """Choose server and interface, and check the options fit them; one-line errors."""
     chosen_server = server or SERVERS[0]
@@ -296,6 +296,11 @@ def settle_run_options(
         check_certificate(cert, key)
     if reload is None:
         reload = debug
+    if access_log is None:
+        # A line per request is for development: the servers write it through
+        # Python logging, which takes more than half of a small view's
+        # throughput (bench/RESULTS.md, 2026-12-07).
+        access_log = debug
     if threads is None and chosen_server == "granian" and chosen == "wsgi":
         # granian's own ceiling for a pool that does not just fight over the GIL.
         threads = default_wsgi_threads()
@@ -336,6 +341,7 @@ def _banner(info: ScriptInfo, options: RunOptions) -> str:
         f" * Serving erlen app '{info.app_import_path or 'app'}'",
         f" * Server: {options.server}, {detail} ({options.reason})",
         f" * Debug mode: {'on' if options.debug else 'off'}",
+        f" * Access log: {'on' if options.access_log else 'off (--access-log to turn it on)'}",
     ]
     if options.reload:
         lines.append(" * Reloading on code changes")
@@ -477,7 +483,11 @@ class _SeparatedPaths(click.Path):
     default=None,
     help="Threads per worker for WSGI (granian blocking threads, gunicorn threads).",
 )
-@click.option("--access-log/--no-access-log", default=True, help="Log one line per request.")
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log one line per request (default: on in debug mode only).",
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -492,7 +502,7 @@ def run_command(
     interface: str | None,
     workers: int | None,
     threads: int | None,
-    access_log: bool,
+    access_log: bool | None,
 ) -> None:
     """Serve the app on a real server: granian by default, WSGI unless the app is async."""
     cwd = os.getcwd()
