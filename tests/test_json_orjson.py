@@ -214,13 +214,30 @@ any_values = st.recursive(
 
 
 @pytest.mark.parametrize("kwargs", [COMPACT, PRETTY], ids=["compact", "pretty"])
+@pytest.mark.parametrize("small_walk", [_orjson._SMALL_WALK, 0], ids=["one-by-one", "by-level"])
 @settings(max_examples=400, deadline=None)
 @given(value=json_values | any_values, sort_keys=st.booleans())
 def test_orjson_output_is_the_stdlib_output_byte_for_byte(
-    kwargs: dict[str, Any], value: Any, sort_keys: bool
+    kwargs: dict[str, Any], small_walk: int, value: Any, sort_keys: bool
 ) -> None:
-    with_orjson, stdlib = _both(value, kwargs, sort_keys=sort_keys)
+    """Each value is checked by the walk small values take, then by the level walk."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_orjson, "_SMALL_WALK", small_walk)
+        with_orjson, stdlib = _both(value, kwargs, sort_keys=sort_keys)
     assert with_orjson == stdlib
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=json_values | any_values, extras=st.booleans())
+def test_both_walks_agree(value: Any, extras: bool) -> None:
+    """The one-by-one walk of small values says what the level walk says."""
+    kinds = _orjson._LEAF_AND_EXTRA_KINDS if extras else _orjson._LEAF_KINDS
+    one_by_one = _orjson._small_plain_size(value, kinds)
+    assert one_by_one is not None  # the values drawn are small enough
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_orjson, "_SMALL_WALK", 0)
+        by_level = _orjson.plain_size(value, extras)
+    assert one_by_one == by_level
 
 
 @pytest.mark.parametrize("kwargs", [COMPACT, PRETTY], ids=["compact", "pretty"])

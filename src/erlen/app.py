@@ -555,8 +555,8 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
             if context.depth == 0:
                 if plan.teardown:
                     self._teardown(context, error)
-                else:
-                    release_request(context)  # PERF: _teardown's first case
+                elif context._request is not None:
+                    release_request(context)  # PERF: _teardown's first case, inline
             _cv_context.reset(token)
 
     def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:

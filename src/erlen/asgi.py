@@ -438,34 +438,36 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
     token: contextvars.Token[Context] | None = _cv_context.set(context)
     error: BaseException | None = None
     ended = False
+    # Where the request's steps ran, so teardown runs there too; an
+    # ``async def`` view's request is on the loop from its first await.
+    on_loop = True
     if _signal_gate.active is not None:
         _signal_gate.active.send_appcontext_pushed(app)
     try:
-        view = app._runs_on_loop(context)
-        if view is not None:
-            # An ``async def`` view: every step on the loop, no thread hop.
-            response, error = await app._serve_async(
-                context,
-                view,
-                # The body is in before the view runs, received as for a sync
-                # view (bounded, spooled): sync accessors such as get_json()
-                # must not block the loop.
-                None
-                if body.complete
-                else functools.partial(
-                    body.receive_before_dispatch, cast(Request, context.request)
-                ),
-            )
+        served = await app._serve_on_loop(
+            context,
+            # The body is in before an async view runs, received as for a sync
+            # view (bounded, spooled): sync accessors such as get_json() must
+            # not block the loop.
+            None
+            if body.complete
+            else functools.partial(body.receive_before_dispatch, cast(Request, context.request)),
+        )
+        if served is not None:
+            # An ``async def`` view: every step ran on the loop, no thread hop.
+            response, error = served
             encoded = None
         elif app._runs_no_user_code(context):
             # A 404, 405 or automatic OPTIONS answer nothing of the app's
             # takes part in: made here, with no thread hop.
+            on_loop = False
             response, error = app._serve_sync(context)
             encoded = None
         else:
             # Sync user code: all of it (hooks, view, handlers, teardown) in
             # one worker thread, once the body is in (a slow upload then
             # holds no thread).
+            on_loop = False
             if not body.complete:
                 await body.receive_before_dispatch(cast(Request, context.request))
             response, error, encoded, ended = await run_sync(_serve_in_worker, app, context)
@@ -518,12 +520,13 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             context.depth -= 1
             if context.depth == 0:
                 if not plan.teardown:
-                    release_request(context)  # PERF: nothing registered to run
+                    if context._request is not None:  # PERF: release_request's test
+                        release_request(context)
                 elif isinstance(error, GeneratorExit):
                     # The coroutine was dropped unfinished (a test client's,
                     # collected): nothing may be awaited any more.
                     release_request(context)
-                elif view is None and plan.teardown:
+                elif not on_loop:
                     # A sync request's teardown functions, after its stream.
                     await run_sync(app._teardown, context, error)
                 else:

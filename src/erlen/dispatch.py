@@ -8,7 +8,7 @@ ASGI and shares every rule with the sync one (handler lookup, return values,
 propagation, logging). The WSGI and ASGI adapters call into this module and
 re-implement none of its steps.
 
-Where sync work runs under ASGI (see :meth:`Pipeline._runs_on_loop`): a request
+Where sync work runs under ASGI (see :meth:`Pipeline._serve_on_loop`): a request
 whose view is ``async def`` runs on the event loop, its sync hooks called
 directly; every other request that runs user code runs all of it in one worker
 thread, where ``async def`` hooks are sent back to the loop. So a request makes
@@ -582,33 +582,6 @@ class Pipeline:
         except Exception as exception:
             return self.handle_exception(exception), exception
 
-    def _runs_on_loop(self, context: Context) -> Callable[..., Any] | None:
-        """The ``async def`` view of an ASGI request whose steps run on the event loop.
-
-        ``None``: the request runs its steps with the sync methods (in one worker
-        thread when it runs any user code): its view is sync, it matched no view,
-        or a dispatch method is overridden.
-        """
-        plan = self._plan or self._make_plan()
-        if plan.overrides:
-            return None
-        pending = context.pending_request
-        if pending is not None:
-            rule, method = pending[1], pending[3]
-        else:
-            request = context._request
-            assert request is not None
-            if request.routing_exception is not None:
-                return None
-            rule, method = request.url_rule, request._method
-        if rule.provide_automatic_options and method == "OPTIONS":
-            return None
-        view = self.view_functions.get(rule.endpoint)
-        # PERF: is_async's cache read inline.
-        if view is not None and (_coroutine_flags.get(view) or is_async(view)):
-            return view
-        return None
-
     def _runs_no_user_code(self, context: Context) -> bool:
         """Whether dispatching ``context`` calls nothing of the app's (a flat plan and
         a routing error no handler takes, or the automatic OPTIONS answer)."""
@@ -626,25 +599,41 @@ class Pipeline:
 
     # -- the async form ---------------------------------------------------------------
 
-    async def _serve_async(
+    async def _serve_on_loop(
         self,
         context: Context,
-        view: Callable[..., Any],
         receive_body: Callable[[], Awaitable[None]] | None = None,
-    ) -> tuple[Response, Exception | None]:
-        """:meth:`_serve_sync` for an ``async def`` view (see :meth:`_runs_on_loop`).
+    ) -> tuple[Response, Exception | None] | None:
+        """:meth:`_serve_sync` for an ASGI request whose view is ``async def``: every
+        step on the event loop, no thread hop.
 
+        ``None``, having done nothing, when the request must run with the sync
+        methods instead (in one worker thread when it runs any user code): its
+        view is sync, it matched no view, or a dispatch method is overridden.
         The same steps and rules as the sync methods; async hooks and handlers
         are awaited, sync ones called directly on the loop. ``receive_body``
         (the adapter's) is awaited first, its HTTP errors handled as the view's.
         """
         plan = self._plan or self._make_plan()
+        if plan.overrides:
+            return None
+        pending = context.pending_request
+        if pending is not None:
+            rule, view_args, method = pending[1], pending[2], pending[3]
+        else:
+            request = context._request
+            assert request is not None
+            if request.routing_exception is not None:
+                return None
+            rule, view_args, method = request.url_rule, request.view_args, request._method
+        if rule.provide_automatic_options and method == "OPTIONS":
+            return None
+        view = self.view_functions.get(rule.endpoint)
+        # PERF: is_async's cache read inline.
+        if view is None or not (_coroutine_flags.get(view) or is_async(view)):
+            return None
         try:
             if plan.flat:
-                pending = context.pending_request
-                view_args: Any = (
-                    pending[2] if pending is not None else context._request.view_args  # type: ignore[union-attr]
-                )
                 try:
                     if receive_body is not None:
                         await receive_body()

@@ -146,6 +146,9 @@ def plain_size(value: Any, extras: bool = False) -> int:
     it, else ``-1``; ``extras`` also allows dates, datetimes, ``Decimal`` and
     ``UUID`` (exact types)."""
     leaf_kinds = _LEAF_AND_EXTRA_KINDS if extras else _LEAF_KINDS
+    small = _small_plain_size(value, leaf_kinds)
+    if small is not None:
+        return small
     plain_kinds = _PLAIN_AND_EXTRA_KINDS if extras else _PLAIN_KINDS
     kind = type(value)
     if kind in leaf_kinds:
@@ -201,6 +204,38 @@ def plain_size(value: Any, extras: bool = False) -> int:
         size += len(children)
     # Deeper than orjson goes, or circular: json decides (and reports a cycle).
     return -1
+
+
+#: Values the one-by-one walk looks at before leaving the rest to the level walk.
+_SMALL_WALK = 48
+
+
+def _small_plain_size(value: Any, leaf_kinds: frozenset[type]) -> int | None:
+    """:func:`plain_size` for a small value, one value at a time; ``None`` once
+    more than :data:`_SMALL_WALK` values were seen (the level walk then decides).
+
+    PERF: the level walk's C loops cost about 1.5 us to set up per level, more
+    than this walk spends on a response-sized dict (about 0.1 us a value).
+    """
+    pending = [value]
+    seen = 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen > _SMALL_WALK:
+            return None
+        kind = type(item)
+        if kind in leaf_kinds:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif kind is not float or not (item == 0.0 or _FLOAT_LOW <= abs(item) < _FLOAT_HIGH):
+            # Not a plain kind, or a float json writes with an exponent (or
+            # NaN, Infinity: no comparison holds for NaN).
+            return -1
+    return seen
 
 
 def _of_kind(values: Iterable[Any], kinds: list[type], kind: type) -> list[Any]:
