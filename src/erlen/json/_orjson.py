@@ -210,7 +210,7 @@ def plain_size(value: Any, extras: bool = False) -> int:
 _SMALL_WALK = 48
 
 
-def _small_plain_size(value: Any, leaf_kinds: frozenset[type]) -> int | None:
+def _small_plain_size(value: Any, leaf_kinds: frozenset[Any]) -> int | None:
     """:func:`plain_size` for a small value, one value at a time; ``None`` once
     more than :data:`_SMALL_WALK` values were seen (the level walk then decides).
 
