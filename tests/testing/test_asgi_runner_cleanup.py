@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterator
+
+import pytest
 
 from erlen import Flask, Response
 
@@ -29,3 +32,37 @@ def test_unread_streamed_asgi_response_is_closed_when_dropped() -> None:
     del response
     gc.collect()
     assert closed == [True]
+
+
+def test_unread_response_collected_while_another_loop_runs_is_closed(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    """Dropped inside a running event loop (a later request's, say), the
+    exchange cannot run its own loop there: it is still closed, once, with no
+    coroutine left un-awaited."""
+    app = Flask("unread_stream_in_loop")
+    closed: list[bool] = []
+
+    @app.route("/stream")
+    def stream() -> Response:
+        def generate() -> Iterator[str]:
+            try:
+                for number in range(10_000):
+                    yield f"{number}\n"
+            finally:
+                closed.append(True)
+
+        return Response(generate())
+
+    client = app.test_client(asgi=True)
+    holder = [client.get("/stream")]
+    assert holder[0].status_code == 200
+
+    async def drop_it() -> None:
+        holder.clear()
+        gc.collect()
+
+    asyncio.run(drop_it())
+    gc.collect()
+    assert closed == [True]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -271,11 +272,25 @@ class _ASGIExchange:
     def __del__(self) -> None:
         # A streamed test response that was never read nor closed: hang up now,
         # as a client that drops the connection would, rather than leak the task.
-        if not self.closed:
-            try:
-                self.close()
-            except BaseException:
-                pass
+        if self.closed:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._close_quietly()
+            return
+        # Collected while another event loop runs in this thread (a later
+        # request's): this exchange's loop cannot run here, so it is driven
+        # from a thread of its own.
+        closer = threading.Thread(target=self._close_quietly, name="erlen-test-close")
+        closer.start()
+        closer.join()
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except BaseException:
+            pass
 
     def close(self) -> None:
         """Hang up if the body is unfinished, let the app return, close the loop.
