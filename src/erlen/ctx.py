@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from erlen import _current, _signal_gate
+from erlen.http.body import ClosesOnce
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -264,20 +265,22 @@ def after_this_request(function: Callable[[Response], Response]) -> Callable[[Re
     return function
 
 
-class _ContextStream(Iterator[Any]):
+class _ContextStream(ClosesOnce, Iterator[Any]):
     """Runs each step of a body iterator inside the request's context.
 
     The request ends (teardown) when the stream is exhausted or closed, not when
     the view returns, so a streamed body can still read ``request`` and ``g``.
     """
 
-    __slots__ = ("_closed", "_context", "_iterator", "_source")
+    __slots__ = ("_context", "_error", "_iterator", "_source")
 
     def __init__(self, context: Context, source: Iterable[Any]) -> None:
         self._context = context
         self._source = source
         self._iterator = iter(source)
         self._closed = False
+        # The error the body raised, for teardown (dropped once told).
+        self._error: BaseException | None = None
         context.depth += 1
 
     def __iter__(self) -> _ContextStream:
@@ -291,15 +294,14 @@ class _ContextStream(Iterator[Any]):
             self.close()
             raise
         except BaseException as error:
-            self.close(error)
+            self._error = error
+            self.close()
             raise
         finally:
             _cv_context.reset(token)
 
-    def close(self, error: BaseException | None = None) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        error, self._error = self._error, None
         token = _cv_context.set(self._context)
         try:
             close = getattr(self._iterator, "close", None)

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from zlib import adler32
 
 from erlen.errors import ArgumentTypeError, ErlenError, HeaderValueError, describe
+from erlen.http.body import ClosesOnce
 from erlen.http.headers import Headers, dump_options
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class FileModeError(ErlenError, ValueError):
     """A file object given to ``send_file`` was opened in text mode."""
 
 
-class FileBody:
+class FileBody(ClosesOnce):
     """A response body read from a file in chunks of :attr:`chunk_size` bytes.
 
     Attributes the adapters use:
@@ -75,7 +76,7 @@ class FileBody:
     never opens it.
     """
 
-    __slots__ = ("_closed", "_file", "_remaining", "chunk_size", "length", "offset", "path", "size")
+    __slots__ = ("_file", "_remaining", "chunk_size", "length", "offset", "path", "size")
 
     def __init__(
         self,
@@ -159,11 +160,8 @@ class FileBody:
         self._closed = True
         return body
 
-    def close(self) -> None:
-        """Close the file; later calls do nothing."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        # Closes the file (later close() calls do nothing).
         file = self._file
         if file is not None:
             file.close()

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from erlen.http.body import ClosesOnce
 from erlen.http.conditional import (
     MAX_RANGE_PARTS,
     HeaderLookup,
@@ -69,13 +70,13 @@ class _StreamCursor:
             self._pending, self._position = pending, position
 
 
-class _PartsBody:
+class _PartsBody(ClosesOnce):
     """A 206 body: literal bytes (multipart framing) and spans read from the source.
 
     It has no ``__len__`` so the adapters stream it; ``close`` closes the source.
     """
 
-    __slots__ = ("_close", "_closed", "_iterator")
+    __slots__ = ("_close", "_iterator")
 
     def __init__(
         self,
@@ -104,11 +105,8 @@ class _PartsBody:
     def __next__(self) -> bytes:
         return next(self._iterator)
 
-    def close(self) -> None:
-        """Stop reading and close the source body, once."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        # Stops reading and closes the source body.
         self._iterator.close()
         if self._close is not None:
             self._close()

@@ -23,7 +23,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from erlen.errors import ArgumentTypeError
-from erlen.http.body import as_body_item, has_no_body
+from erlen.http.body import ClosesOnce, as_body_item, has_no_body
 from erlen.http.headers import Headers, replace_header
 from erlen.http.urls import build_current_url, host_from_parts, iri_to_uri, join_location
 from erlen.syncasync import thread_event_loop
@@ -144,7 +144,7 @@ def wsgi_header_list(response: Response, environ: WSGIEnvironment | Any) -> list
     return pairs
 
 
-class ClosingIterator:
+class ClosingIterator(ClosesOnce):
     """Wrap an iterable so that ``close()`` runs its own close, then ``callbacks``, once.
 
     Every callback runs even if an earlier one raises; the first error is
@@ -153,7 +153,7 @@ class ClosingIterator:
     the server is then a no-op).
     """
 
-    __slots__ = ("_callbacks", "_closed", "_next")
+    __slots__ = ("_callbacks", "_next")
 
     def __init__(
         self,
@@ -185,11 +185,8 @@ class ClosingIterator:
             _close_quietly(self)
             raise
 
-    def close(self) -> None:
-        """Run the close functions; only the first call does anything."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        # Runs the close functions (close() calls this once).
         _run_all(self._callbacks)
 
 
@@ -214,10 +211,10 @@ def _close_quietly(closable: ClosingIterator | ResponseBody | AsyncResponseBody)
         pass
 
 
-class ResponseBody:
+class ResponseBody(ClosesOnce):
     """The iterable a response hands to the server: encodes items, closes the response once."""
 
-    __slots__ = ("_chunks", "_closed", "_iterable", "_response")
+    __slots__ = ("_chunks", "_iterable", "_response")
 
     def __init__(self, response: Response, iterable: Iterable[Any]) -> None:
         self._iterable = iterable
@@ -257,11 +254,8 @@ class ResponseBody:
             _close_quietly(self)
             raise
 
-    def close(self) -> None:
-        """Close the response (its body and ``call_on_close`` functions); once only."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        # Closes the response (its body and call_on_close functions), once.
         # The chunk generator's frame refers back to this object: dropping
         # it breaks that cycle so both are freed by reference counting.
         self._chunks = None
@@ -282,7 +276,7 @@ async def _await(awaitable: Any) -> None:
     await awaitable
 
 
-class AsyncResponseBody:
+class AsyncResponseBody(ClosesOnce):
     """The WSGI iterable for an async body: one event-loop run per chunk.
 
     ``close()`` (from the server, after an error in the body, or when a body
@@ -292,7 +286,7 @@ class AsyncResponseBody:
     body is still closed.
     """
 
-    __slots__ = ("_closed", "_iterator", "_response", "_source")
+    __slots__ = ("_iterator", "_response", "_source")
 
     def __init__(self, response: Response, source: Any, send_body: bool = True) -> None:
         self._response = response
@@ -324,11 +318,8 @@ class AsyncResponseBody:
             _close_quietly(self)
             raise
 
-    def close(self) -> None:
-        """Await the body's ``aclose`` and close the response; once only."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        # Awaits the body's aclose and closes the response (once: ClosesOnce).
         self._iterator = None
         try:
             aclose = getattr(self._source, "aclose", None)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from erlen.errors import ArgumentTypeError
-from erlen.http.body import as_body_item, has_no_body
+from erlen.http.body import ClosesOnce, as_body_item, has_no_body
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,35 @@ def test_as_body_item_is_utf8_for_text_and_identity_for_bytes(item: str | bytes)
 def test_as_body_item_refuses_other_types_naming_them(item: object) -> None:
     with pytest.raises(ArgumentTypeError, match="str or bytes"):
         as_body_item(item)
+
+
+def test_closes_once_releases_on_the_first_close_only() -> None:
+    released: list[int] = []
+
+    class Body(ClosesOnce):
+        __slots__ = ()
+
+        def _release(self) -> None:
+            released.append(1)
+
+    body = Body()
+    body.close()
+    body.close()
+    assert released == [1]
+
+
+def _bodies() -> list[type]:
+    from erlen.ctx import _ContextStream
+    from erlen.files import FileBody
+    from erlen.response_conditional import _PartsBody
+    from erlen.wsgi import AsyncResponseBody, ClosingIterator, ResponseBody
+
+    return [ClosingIterator, ResponseBody, AsyncResponseBody, FileBody, _PartsBody, _ContextStream]
+
+
+@pytest.mark.parametrize("body_class", _bodies(), ids=lambda cls: cls.__name__)
+def test_every_sync_body_takes_the_close_once_rule_from_one_place(body_class: type) -> None:
+    """The "once" is ClosesOnce.close's alone: no body re-implements close()."""
+    assert issubclass(body_class, ClosesOnce)
+    assert body_class.close is ClosesOnce.close
+    assert "_closed" not in body_class.__dict__.get("__slots__", ())

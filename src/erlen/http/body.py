@@ -1,5 +1,5 @@
-"""The two rules every body-sending path shares: which responses carry no body,
-and how a body item becomes bytes."""
+"""The rules every body-sending path shares: which responses carry no body, how
+a body item becomes bytes, and that a body is closed once."""
 
 from __future__ import annotations
 
@@ -21,3 +21,23 @@ def as_body_item(item: object) -> bytes:
     if isinstance(item, (bytes, bytearray, memoryview)):
         return bytes(item)
     raise ArgumentTypeError(f"response body items must be str or bytes, got {describe(item)}")
+
+
+class ClosesOnce:
+    """A body whose ``close()`` releases what it holds once, however often it is
+    called (a server, a wrapper and an error path may each call it)."""
+
+    __slots__ = ("_closed",)
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    def close(self) -> None:
+        """Release what the body holds; only the first call does anything."""
+        if self._closed:
+            return
+        self._closed = True
+        self._release()
+
+    def _release(self) -> None:
+        raise NotImplementedError
