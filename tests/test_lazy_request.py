@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from erlen import Flask, after_this_request, app as erlen_app, request
+from erlen import Flask, after_this_request, request
+from erlen.app import request_routing
 from erlen.asgi import scope as asgi_scope
 from erlen.response import Response
 from erlen.wrappers import Request
@@ -85,7 +86,7 @@ def test_view_that_reads_nothing_makes_no_request(
         return "quiet"
 
     made: list[str] = []
-    make_wsgi = erlen_app._make_wsgi_request
+    make_wsgi = request_routing._make_wsgi_request
     make_asgi = asgi_scope._make_asgi_request
 
     def counting_wsgi(*arguments: Any) -> Request:
@@ -96,7 +97,7 @@ def test_view_that_reads_nothing_makes_no_request(
         made.append("asgi")
         return make_asgi(*arguments)
 
-    monkeypatch.setattr(erlen_app, "_make_wsgi_request", counting_wsgi)
+    monkeypatch.setattr(request_routing, "_make_wsgi_request", counting_wsgi)
     monkeypatch.setattr(asgi_scope, "_make_asgi_request", counting_asgi)
 
     assert CALLERS[protocol](app, "/quiet").body == b"quiet"
