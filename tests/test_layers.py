@@ -135,10 +135,10 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("http.errors", "response"): "HTTPException.get_response/__call__ (Werkzeug's API)",
     ("response", "wsgi"): "Response.__call__ is the WSGI app (Werkzeug's API)",
     ("wrappers.request", "testing"): "Request.from_values builds its environ with EnvironBuilder",
-    ("app", "wsgi"): "app.wsgi_app/__call__: the app object is the WSGI callable (Flask's API)",
-    ("app", "asgi"): "app.asgi_app/__call__: the app object is the ASGI callable",
-    ("app", "testing"): "app.test_client/test_request_context/test_cli_runner (Flask's API)",
-    ("app", "cli"): "app.cli is the click group of the app's commands (Flask's API)",
+    ("app.entry_points", "wsgi"): "app.wsgi_app/__call__: the app is the WSGI callable (Flask)",
+    ("app.entry_points", "asgi"): "app.asgi_app/__call__: the app object is the ASGI callable",
+    ("app.application", "testing"): "test_client, test_request_context, test_cli_runner (Flask)",
+    ("app.application", "cli"): "app.cli is the click group of the app's commands (Flask's API)",
     ("blueprints", "cli"): "bp.cli is an AppGroup registered on app.cli (Flask's API)",
 }
 

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from erlen import Flask, after_this_request, app as erlen_app, asgi as erlen_asgi, request
+from erlen import Flask, after_this_request, request
+from erlen.app import request_routing
+from erlen.asgi import scope as asgi_scope
 from erlen.response import Response
 from erlen.wrappers import Request
 from tests.support import call_asgi, call_wsgi
@@ -84,8 +86,8 @@ def test_view_that_reads_nothing_makes_no_request(
         return "quiet"
 
     made: list[str] = []
-    make_wsgi = erlen_app._make_wsgi_request
-    make_asgi = erlen_asgi._make_asgi_request
+    make_wsgi = request_routing._make_wsgi_request
+    make_asgi = asgi_scope._make_asgi_request
 
     def counting_wsgi(*arguments: Any) -> Request:
         made.append("wsgi")
@@ -95,8 +97,8 @@ def test_view_that_reads_nothing_makes_no_request(
         made.append("asgi")
         return make_asgi(*arguments)
 
-    monkeypatch.setattr(erlen_app, "_make_wsgi_request", counting_wsgi)
-    monkeypatch.setattr(erlen_asgi, "_make_asgi_request", counting_asgi)
+    monkeypatch.setattr(request_routing, "_make_wsgi_request", counting_wsgi)
+    monkeypatch.setattr(asgi_scope, "_make_asgi_request", counting_asgi)
 
     assert CALLERS[protocol](app, "/quiet").body == b"quiet"
     assert made == []

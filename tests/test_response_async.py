@@ -12,9 +12,8 @@ import flask
 import pytest
 from werkzeug.test import create_environ
 
-from erlen import asgi as erlen_asgi
 from erlen.app import Erlen
-from erlen.asgi import send_response
+from erlen.asgi import disconnect as asgi_disconnect, send_response
 from erlen.errors import ArgumentTypeError, ErlenError
 from erlen.response import AsyncBodyError, Response, is_async_body
 from erlen.wsgi import AsyncResponseBody, thread_event_loop
@@ -441,19 +440,19 @@ def test_asgi_disconnect_runs_cleanup_and_callbacks_once() -> None:
     assert log == ["finally"] and callbacks == [1]
     # The watcher starts after one to two WATCH_AFTER periods, then stops the
     # body at once; a tick is at least 1 ms, so the count bounds the delay.
-    bound = 2 * erlen_asgi.WATCH_AFTER / 0.001 + 50
+    bound = 2 * asgi_disconnect.WATCH_AFTER / 0.001 + 50
     assert 3 <= len([m for m in fake.messages if m.get("body")]) < bound
 
 
 def test_asgi_short_streams_start_no_watcher(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[object] = []
-    original = erlen_asgi._wait_for_disconnect
+    original = asgi_disconnect._wait_for_disconnect
 
     def counting(receive: Any) -> Any:
         started.append(receive)
         return original(receive)
 
-    monkeypatch.setattr(erlen_asgi, "_wait_for_disconnect", counting)
+    monkeypatch.setattr(asgi_disconnect, "_wait_for_disconnect", counting)
 
     async def three() -> AsyncIterator[bytes]:
         for chunk in (b"a", b"b", b"c"):
@@ -465,8 +464,8 @@ def test_asgi_short_streams_start_no_watcher(monkeypatch: pytest.MonkeyPatch) ->
             await send_response(Response(three()), create_environ(), fake.send, fake.receive)
             assert b"".join(m.get("body", b"") for m in fake.messages) == b"abc"
         # The per-loop registry forgets the loop once its timer finds no stream.
-        await asyncio.sleep(2.5 * erlen_asgi.WATCH_AFTER)
-        assert id(asyncio.get_running_loop()) not in erlen_asgi._long_streams
+        await asyncio.sleep(2.5 * asgi_disconnect.WATCH_AFTER)
+        assert id(asyncio.get_running_loop()) not in asgi_disconnect._long_streams
 
     asyncio.run(serve_twice())
     assert started == []

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from erlen import Flask, asgi as erlen_asgi, request, send_file
+from erlen import Flask, request, send_file
+from erlen.asgi import scope as asgi_scope
 from erlen.wrappers import Request, _with_one_slash
 from erlen.wrappers.request_parts import RequestParts
 
@@ -45,7 +46,7 @@ def from_scope_parts(scope: dict[str, Any], body: Any) -> Request:
 
 def adapter_request(scope: dict[str, Any], body: Any) -> Request:
     """The request the ASGI adapter makes (it has the routed method and path already)."""
-    parts = erlen_asgi._request_parts(scope, body)
+    parts = asgi_scope._request_parts(scope, body)
     return Request._from_parts(parts, scope["method"].upper(), _with_one_slash(parts.path))
 
 
@@ -212,7 +213,7 @@ def asgi_scopes(draw: st.DrawFn) -> dict[str, Any]:
 @given(scope=asgi_scopes())
 def test_request_from_parts_reads_as_the_request_from_the_environ(scope: dict[str, Any]) -> None:
     body = io.BytesIO()
-    from_environ = Request(erlen_asgi.build_environ(scope, body))  # type: ignore[arg-type]
+    from_environ = Request(asgi_scope.build_environ(scope, body))  # type: ignore[arg-type]
     for made in (from_scope_parts(scope, body), adapter_request(scope, body)):
         assert observed(made) == observed(from_environ)
         assert made._environ is None  # none of that needed an environ

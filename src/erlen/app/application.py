@@ -2,35 +2,32 @@
 
 The app turns a :class:`~erlen.wrappers.Request` into a
 :class:`~erlen.response.Response`; the protocol adapters (``wsgi.py``,
-``asgi.py``) feed it and send the result. ``Erlen`` is also exported as
+``asgi/``) feed it and send the result. ``Erlen`` is also exported as
 ``Flask`` so that Flask code runs with only its import changed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from erlen import _signal_gate, asgi as _asgi
+from erlen.app.entry_points import EntryPoints
+from erlen.app.request_routing import RequestRouting
 from erlen.app_templates import TemplatesMixin, default_template_context
 from erlen.config import Config
-from erlen.ctx import Context, _ContextManager, _cv_context, current_app, g
-from erlen.dispatch import Pipeline, release_request
-from erlen.exceptions import Aborter, HTTPException, RequestRedirect
-from erlen.http.forwarded import apply_proxy_fix
+from erlen.ctx import Context, _ContextManager, current_app, g
+from erlen.dispatch import Pipeline
+from erlen.exceptions import Aborter
 from erlen.json import DefaultJSONProvider, JSONProvider
 from erlen.response import Response
 from erlen.routing import BuildError, Map, Rule
 from erlen.scaffold import Scaffold, _instance_path_for, app_then_blueprints, setupmethod
 from erlen.sessions import SecureCookieSessionInterface, SessionInterface
-from erlen.wrappers import Request, _request_line, _split_blueprint_path, refuse_untrusted_host
-from erlen.wsgi import respond as _wsgi_respond
+from erlen.wrappers import Request, _split_blueprint_path
 
 if TYPE_CHECKING:
     from erlen.blueprints import Blueprint
@@ -40,37 +37,11 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_RESPONSE_CALL = Response.__call__
-
-
-def _make_wsgi_request(app: Erlen, method: str, path: str, environ: Any, body: Any) -> Request:
-    """The request of a WSGI context routed without it (see Erlen._route_deferred)."""
-    return app.request_class(environ)
-
-
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
-def _server_name(host: str, scheme: str) -> str:
-    """``host`` lower-cased, without the scheme's default port."""
-    host = host.lower()
-    default_port = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme)
-    if default_port and host.endswith(default_port):
-        host = host[: -len(default_port)]
-    return host
-
-
-def _subdomain_of(host: str, server_name: str) -> str:
-    """The labels of ``host`` before ``server_name``; '<invalid>' when it is elsewhere."""
-    labels = host.split(".")
-    server_labels = server_name.split(".")
-    if labels[-len(server_labels) :] != server_labels:
-        return "<invalid>"
-    return ".".join(label for label in labels[: -len(server_labels)] if label)
-
-
-class Erlen(Scaffold, TemplatesMixin, Pipeline):
+class Erlen(EntryPoints, RequestRouting, Scaffold, TemplatesMixin, Pipeline):
     """A Flask-compatible application: a WSGI app, with the same routing,
     hooks, error handlers and return-value rules as ``flask.Flask``."""
 
@@ -392,192 +363,6 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
         client_class = self.test_client_class or ErlenClient
         return client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
-    def _make_context(self, environ: dict[str, Any]) -> Context:
-        proxy_fix = (self._plan or self._make_plan()).proxy_fix
-        if proxy_fix is not None:
-            apply_proxy_fix(environ, proxy_fix)
-        # ``request.json_module`` is left to its default, ``erlen.json``, whose
-        # functions use this app's provider (``app.json``) inside the request.
-        has_path = bool(environ.get("PATH_INFO"))
-        query_string = environ.get("QUERY_STRING", "")
-        request_class = self.request_class
-        if request_class._plain_init:
-            # PERF: routed from the method and path; the Request is made when
-            # something reads it (many views never do).
-            method, path = _request_line(environ)
-            return self._route_deferred(
-                _make_wsgi_request, method, path, environ, None, has_path, query_string
-            )
-        return self._route(request_class(environ), has_path, query_string)
-
-    def _match(
-        self, path: str, method: str, query_string: str, request: Request | None = None
-    ) -> tuple[Rule, dict[str, Any]]:
-        url_map = self.url_map
-        if request is not None and url_map._routes_on_host:
-            return url_map.match(path, method, query_string, domain=self._domain_of(request))
-        # PERF: the path and method are canonical already; a Map subclass
-        # with its own match() still gets every call.
-        if type(url_map) is Map:
-            return url_map._match_canonical(path, method, query_string)
-        return url_map.match(path, method, query_string)
-
-    def _route(self, request: Request, has_path: bool, query_string: str) -> Context:
-        """Match ``request`` (its routing attributes are set) and make its context."""
-        trusted_hosts = self.config.get("TRUSTED_HOSTS")
-        if (trusted_hosts is not None or request.trusted_hosts) and refuse_untrusted_host(
-            request, trusted_hosts
-        ):
-            return Context(self, request)
-        try:
-            # The path and method Request.__init__ read from the environ (as
-            # Flask routes on the environ, not on a subclass's properties).
-            request.url_rule, request.view_args = self._match(
-                request._path, request._method, query_string, request
-            )
-        except HTTPException as error:
-            self._store_routing_error(request, error)
-        if not has_path:
-            self._redirect_to_slash(request, query_string)
-        return Context(self, request)
-
-    def _route_deferred(
-        self,
-        make: Callable[..., Request],
-        method: str,
-        path: str,
-        source: Any,
-        body: Any,
-        has_path: bool,
-        query_string: str,
-    ) -> Context:
-        """Like :meth:`_route` for a request not made yet: ``make(self, method, path,
-        source, body)`` makes it, on first use when routing succeeds, at once if not."""
-        plan = self._plan
-        if plan is None or plan.route_with_request:
-            # Routing on the subdomain or host, and trusted hosts, need the
-            # request's Host header: no deferring.
-            return self._route(make(self, method, path, source, body), has_path, query_string)
-        try:
-            rule, view_args = self._match(path, method, query_string)
-        except HTTPException as error:
-            request = make(self, method, path, source, body)
-            self._store_routing_error(request, error)
-        else:
-            if has_path:
-                context = Context(self)
-                context.pending_request = (make, rule, view_args, method, path, source, body)
-                return context
-            request = make(self, method, path, source, body)
-            request.url_rule, request.view_args = rule, view_args
-        if not has_path:
-            self._redirect_to_slash(request, query_string)
-        return Context(self, request)
-
-    def _store_routing_error(self, request: Request, error: HTTPException) -> None:
-        if isinstance(error, RequestRedirect):
-            error.new_url = self._absolute_redirect(request, error.new_url)
-        # The stored error is raised again at dispatch, with a new traceback;
-        # dropping this one breaks a frame/request reference cycle.
-        error.__traceback__ = None
-        request.routing_exception = error
-
-    def _redirect_to_slash(self, request: Request, query_string: str) -> None:
-        # As Werkzeug: an empty path (a mount point without its slash) is
-        # redirected to the slash.
-        target = self._absolute_redirect(
-            request, "/" + (f"?{query_string}" if query_string else "")
-        )
-        request.url_rule = None
-        request.routing_exception = RequestRedirect(target)
-
-    def _domain_of(self, request: Request) -> str:
-        """What the request's rules are matched on: its host (``host_matching``),
-        else its subdomain under ``SERVER_NAME`` ('' unless ``subdomain_matching``)."""
-        url_map = self.url_map
-        host = _server_name(request.host, request.scheme)
-        if url_map.host_matching:
-            return host
-        if not self.subdomain_matching:
-            return url_map.default_subdomain or ""
-        server_name = self.config["SERVER_NAME"]
-        server_name = host if not server_name else _server_name(server_name, request.scheme)
-        return _subdomain_of(host, server_name)
-
-    @staticmethod
-    def _absolute_redirect(request: Request, new_url: str) -> str:
-        # ``redirect_to`` may already name a full URL; a path is made absolute.
-        if "://" in new_url.split("?", 1)[0]:
-            return new_url
-        return f"{request.scheme}://{request.host}{request.root_path}{new_url}"
-
-    # -- dispatch -------------------------------------------------------------------
-
-    def wsgi_app(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        """The WSGI application; ``app(environ, start_response)`` calls this."""
-        # Registrations are over: the setup methods refuse from now on (as Flask's do).
-        self._got_first_request = True
-        context = self._make_context(environ)
-        context.depth = 1
-        token = _cv_context.set(context)
-        error: BaseException | None = None
-        plan = self._plan
-        assert plan is not None  # made by _make_context
-        if _signal_gate.active is not None:
-            _signal_gate.active.send_appcontext_pushed(self)
-        try:
-            # PERF: _serve_sync's choice, read here to save its frame.
-            if plan.flat:
-                response, error = self._dispatch_flat(context)
-            else:
-                response, error = self._serve_sync(context)
-            try:
-                if type(response).__call__ is _RESPONSE_CALL:
-                    return _wsgi_respond(response, environ, start_response)
-                return response(environ, start_response)
-            except Exception as exception:
-                # The headers could not be built (a bad Location, say): release
-                # the body and answer 500 instead of leaving the server half-told.
-                response.close()
-                error = exception
-                return self.handle_exception(exception)(environ, start_response)
-        except BaseException as exception:
-            error = error or exception
-            raise
-        finally:
-            preserve = environ.get("werkzeug.debug.preserve_context")
-            if preserve is not None:
-                # ``with client:`` keeps the request's context after it ends.
-                preserve(_ContextManager(self, context))
-            context.depth -= 1
-            if context.depth == 0:
-                if plan.teardown:
-                    self._teardown(context, error)
-                elif context._request is not None:
-                    release_request(context)  # PERF: _teardown's first case, inline
-            _cv_context.reset(token)
-
-    def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
-        """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""
-        # PERF: an http scope goes straight to its handler's coroutine.
-        if scope.get("type") == "http":
-            return _asgi._serve_http(self, scope, receive, send)
-        return _asgi.asgi_app(self, scope, receive, send)
-
-    def __call__(
-        self, environ_or_scope: Any, start_response_or_receive: Any, send: Any = None
-    ) -> Any:
-        """WSGI with two arguments, ASGI 3 (returning a coroutine) with three."""
-        if send is None:
-            return self.wsgi_app(environ_or_scope, start_response_or_receive)
-        return self.asgi_app(environ_or_scope, start_response_or_receive, send)
-
-    def _wsgi_app_replaced(self) -> bool:
-        """Whether ``wsgi_app`` is not this class's own (WSGI middleware wraps it)."""
-        return "wsgi_app" in self.__dict__ or type(self).wsgi_app is not Erlen.wsgi_app
-
     # -- URL building -------------------------------------------------------------
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
@@ -701,17 +486,6 @@ class Erlen(Scaffold, TemplatesMixin, Pipeline):
             namespace.update(processor())
         return namespace
 
-
-# ASGI servers (uvicorn, hypercorn) tell ASGI 3 apps by a coroutine-function
-# ``__call__``; mark ours so ``uvicorn module:app`` works, while WSGI servers
-# simply call it with two arguments.
-if hasattr(inspect, "markcoroutinefunction"):
-    inspect.markcoroutinefunction(Erlen.__call__)
-    inspect.markcoroutinefunction(Erlen.asgi_app)
-_coroutine_marker = getattr(asyncio.coroutines, "_is_coroutine", None)
-if _coroutine_marker is not None:
-    Erlen.__call__._is_coroutine = _coroutine_marker  # type: ignore[attr-defined]
-    Erlen.asgi_app._is_coroutine = _coroutine_marker  # type: ignore[attr-defined]
 
 #: Flask's name for the application class, so Flask code runs unchanged.
 Flask = Erlen

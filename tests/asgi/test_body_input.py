@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import threading
 from typing import Any
 
 import pytest
 
-import erlen.asgi
-import erlen.syncasync
-from erlen import Flask, Response, request
-from erlen.errors import SettingValueError
+import erlen.asgi.body_input
+from erlen import Flask, request
 
 LIMIT = 256 * 1024
 
@@ -119,15 +116,15 @@ def test_sync_view_body_round_trip(size: int) -> None:
 
 
 def test_large_body_spills_to_a_temporary_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(erlen.asgi, "SPOOL_MEMORY", 10_000)
+    monkeypatch.setattr(erlen.asgi.body_input, "SPOOL_MEMORY", 10_000)
     spools: list[Any] = []
-    real = erlen.asgi.tempfile.SpooledTemporaryFile
+    real = erlen.asgi.body_input.tempfile.SpooledTemporaryFile
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         spools.append(real(*args, **kwargs))
         return spools[-1]
 
-    monkeypatch.setattr(erlen.asgi.tempfile, "SpooledTemporaryFile", spy)
+    monkeypatch.setattr(erlen.asgi.body_input.tempfile, "SpooledTemporaryFile", spy)
     body = b"".join(b"line %d\n" % number for number in range(20_000))[:LIMIT]
     upload = Upload(body, chunk=3000)
     post(make_app(), "/upload", upload)
@@ -141,7 +138,15 @@ def test_large_body_spills_to_a_temporary_file(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_multipart_form_past_the_memory_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(erlen.asgi, "SPOOL_MEMORY", 8192)
+    monkeypatch.setattr(erlen.asgi.body_input, "SPOOL_MEMORY", 8192)
+    spool_sizes: list[Any] = []
+    real = erlen.asgi.body_input.tempfile.SpooledTemporaryFile
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        spool_sizes.append(args[0] if args else kwargs.get("max_size"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(erlen.asgi.body_input.tempfile, "SpooledTemporaryFile", spy)
     boundary = b"XyZ"
     content = b"\x00\x01binary\r\n" * 5000
     body = (
@@ -156,6 +161,7 @@ def test_multipart_form_past_the_memory_threshold(monkeypatch: pytest.MonkeyPatc
     ]
     post(make_app(), "/form", upload, headers)
     assert upload.json == {"name": "value", "size": len(content)}
+    assert 8192 in spool_sizes  # the received body went through its spool
 
 
 def test_chunked_body_over_the_limit_stops_being_received_at_the_limit() -> None:
@@ -185,61 +191,3 @@ def test_client_gone_mid_chunked_body_is_a_400() -> None:
     upload.disconnect_at = 20_000
     post(make_app(), "/upload", upload, [(b"transfer-encoding", b"chunked")])
     assert upload.status == 400
-
-
-def test_sync_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ERLEN_SYNC_THREADS", "123")
-    assert erlen.syncasync.sync_threads_setting() == 123
-    monkeypatch.delenv("ERLEN_SYNC_THREADS")
-    assert erlen.syncasync.sync_threads_setting() == erlen.syncasync.SYNC_THREADS
-    for bad in ("0", "-3", "many", ""):
-        monkeypatch.setenv("ERLEN_SYNC_THREADS", bad)
-        with pytest.raises(SettingValueError, match="ERLEN_SYNC_THREADS"):
-            erlen.syncasync.sync_threads_setting()
-
-
-def test_warning_when_sync_streams_hold_every_pool_thread(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    erlen.syncasync._get_executor()
-    # Streams of earlier tests may still be winding down in the pool: count from here.
-    before = erlen.asgi._sync_streams
-    monkeypatch.setattr(erlen.syncasync, "_pool_size", before + 2)
-    monkeypatch.setattr(erlen.asgi, "_warned_pool_full", False)
-    release = threading.Event()
-    app = Flask(__name__)
-
-    @app.get("/events")
-    def events() -> Response:
-        def generate() -> Any:
-            yield "data: 1\n\n"
-            release.wait(5)
-
-        return Response(generate(), mimetype="text/event-stream")
-
-    async def stream() -> None:
-        done = asyncio.Event()
-
-        async def receive() -> dict[str, Any]:
-            await done.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                done.set()
-
-        scope = {"type": "http", "method": "GET", "path": "/events", "headers": []}
-        await app(scope, receive, send)
-
-    async def main() -> None:
-        first = asyncio.ensure_future(stream())
-        second = asyncio.ensure_future(stream())
-        await asyncio.sleep(0.1)
-        release.set()
-        await asyncio.gather(first, second)
-
-    with caplog.at_level(logging.WARNING, logger="erlen.asgi"):
-        asyncio.run(main())
-    warnings = [r for r in caplog.records if "ERLEN_SYNC_THREADS" in r.getMessage()]
-    assert len(warnings) == 1
-    assert erlen.asgi._sync_streams == before
