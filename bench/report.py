@@ -256,9 +256,9 @@ def wire_table(results: list[WireResult], endpoints: list[str]) -> list[str]:
         lines += ["", "What `erlen run` printed at start-up:", "", *banners]
         lines += [
             "",
-            "`erlen run` logs every request by default (as `flask run` does); the peers run"
-            " without an access log. The erlen-wsgi row on the same server kind is the same app"
-            " without it.",
+            "`erlen run` writes no access log unless in debug mode or given `--access-log`,"
+            " like the peers here; the erlen-wsgi row on the same server kind is the same app"
+            " started by the server's own command.",
         ]
     lines += ["", *wire_targets(results, endpoints)]
     problems = [f"- {r.peer} ({r.server}): {k}: {v}" for r in results for k, v in r.errors.items()]

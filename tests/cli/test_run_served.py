@@ -258,7 +258,19 @@ def test_real_reload_serves_the_changed_code(tmp_path: Path, server: str) -> Non
         assert wait_for_body(url + "/", "changed app") == "changed app", log.read_text()
 
 
-def test_real_granian_wsgi_threads_serve_while_a_view_blocks(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--threads", "4"],
+        ["run", "--interface", "asgi"],
+        ["run", "--server", "uvicorn"],
+        ["run", "--server", "hypercorn"],
+    ],
+    ids=["granian-wsgi-threads", "granian-asgi", "uvicorn", "hypercorn"],
+)
+def test_real_server_answers_while_a_sync_view_blocks(tmp_path: Path, argv: list[str]) -> None:
+    """A blocked sync view holds one thread (a WSGI one, or under ASGI one of
+    erlen's worker threads), never the server: other requests are answered."""
     write(
         tmp_path,
         "app.py",
@@ -288,7 +300,7 @@ def test_real_granian_wsgi_threads_serve_while_a_view_blocks(tmp_path: Path) -> 
     import concurrent.futures
 
     with (
-        serving(tmp_path, ["run", "--threads", "4"]) as (url, _),
+        serving(tmp_path, argv) as (url, _),
         concurrent.futures.ThreadPoolExecutor(1) as pool,
     ):
         blocked = pool.submit(lambda: httpx.get(url + "/block", timeout=60).text)
