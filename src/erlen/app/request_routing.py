@@ -126,7 +126,12 @@ class RequestRouting:
             # request's Host header: no deferring.
             return self._route(make(self, method, path, source, body), has_path, query_string)
         try:
-            rule, view_args = self._match(path, method, query_string)
+            url_map = self.url_map
+            # PERF: _match's case for a request not made yet, inline.
+            if type(url_map) is Map:
+                rule, view_args = url_map._match_canonical(path, method, query_string)
+            else:
+                rule, view_args = url_map.match(path, method, query_string)
         except HTTPException as error:
             request = make(self, method, path, source, body)
             self._store_routing_error(request, error)

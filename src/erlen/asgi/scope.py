@@ -117,7 +117,8 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
         context = app._route_deferred(
             _make_asgi_request,
             method.upper(),
-            _with_one_slash(path),
+            # PERF: _with_one_slash's usual case ("/x") needs no call.
+            path if path[:1] == "/" and path[1:2] != "/" else _with_one_slash(path),
             scope,
             body,
             bool(path),
