@@ -69,15 +69,15 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
     if _signal_gate.active is not None:
         _signal_gate.active.send_appcontext_pushed(app)
     try:
-        served = await app._serve_on_loop(
-            context,
-            # The body is in before an async view runs, received as for a sync
-            # view (bounded, spooled): sync accessors such as get_json() must
-            # not block the loop.
+        # The body is in before any view runs, received the same way for both
+        # kinds (bounded, spooled): sync accessors such as get_json() must not
+        # block the loop, and a slow upload holds no worker thread.
+        receive_body = (
             None
             if body.complete
-            else functools.partial(body.receive_before_dispatch, cast(Request, context.request)),
+            else functools.partial(body.receive_before_dispatch, cast(Request, context.request))
         )
+        served = await app._serve_on_loop(context, receive_body)
         if served is not None:
             # An ``async def`` view: every step ran on the loop, no thread hop.
             response, error = served
@@ -90,11 +90,10 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             encoded = None
         else:
             # Sync user code: all of it (hooks, view, handlers, teardown) in
-            # one worker thread, once the body is in (a slow upload then
-            # holds no thread).
+            # one worker thread, once the body is in.
             on_loop = False
-            if not body.complete:
-                await body.receive_before_dispatch(cast(Request, context.request))
+            if receive_body is not None:
+                await receive_body()
             response, error, encoded, ended = await run_sync(_serve_in_worker, app, context)
         source: Any = response.response
         if encoded is None and (
