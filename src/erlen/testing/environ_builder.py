@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 from erlen.errors import ArgumentTypeError, HeaderValueError, RequestArgumentError, describe
 from erlen.http.headers import is_token, replace_header
+from erlen.http.mime import get_content_type
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
@@ -38,17 +39,6 @@ PRESERVE_CONTEXT_KEY = "werkzeug.debug.preserve_context"
 
 
 _UNSAFE = re.compile(r"[\r\n\x00]")
-# Mimetypes that get "; charset=utf-8" when passed as ``mimetype=``.
-_CHARSET_MIMETYPES = frozenset(
-    {
-        "application/ecmascript",
-        "application/javascript",
-        "application/sql",
-        "application/xml",
-        "application/xml-dtd",
-        "application/xml-external-parsed-entity",
-    }
-)
 # WHATWG form-data escaping: keeps a field or file name inside its quotes.
 _DISPOSITION_ESCAPES = str.maketrans({'"': "%22", "\r": "%0D", "\n": "%0A"})
 
@@ -123,12 +113,6 @@ def _group(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
 def _form_urlencode(grouped: dict[str, list[Any]]) -> str:
     pairs = [(key, value) for key, values in grouped.items() for value in values]
     return urlencode([pair for pair in pairs if pair[1] is not None], safe=_FORM_SAFE)
-
-
-def _content_type_for(mimetype: str) -> str:
-    if mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES or mimetype.endswith("+xml"):
-        return f"{mimetype}; charset=utf-8"
-    return mimetype
 
 
 def _check_header(name: str, value: str) -> None:
@@ -397,7 +381,7 @@ class EnvironBuilder:
         if data:
             self._add_data(data, input_stream)
         if mimetype is not None:
-            self.headers.set("Content-Type", _content_type_for(mimetype))
+            self.headers.set("Content-Type", get_content_type(mimetype))
 
     def _add_data(self, data: Any, input_stream: IO[bytes] | None) -> None:
         if input_stream is not None:
