@@ -140,6 +140,11 @@ class Context:
 _cv_context = cast("ContextVar[Context]", _current.context_var)
 current_context = cast("Callable[[], Context]", _current.current_context)
 current_app_or_none = cast("Callable[[], Erlen | None]", _current.current_app_or_none)
+# PERF: the contextvar's methods bound once. On CPython 3.11, ``name.method()``
+# on an imported name is compiled as an attribute load (not a method call),
+# which is not specialized and makes a bound method per call.
+set_context = _cv_context.set
+reset_context = _cv_context.reset
 
 if TYPE_CHECKING:
 

@@ -42,7 +42,13 @@ from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
 from erlen.scaffold import app_then_blueprints, blueprints_then_app, find_error_handler
 from erlen.sessions import save_opened_session
-from erlen.syncasync import _coroutine_flags, call_on_loop, is_async, run_coroutine_sync, run_sync
+from erlen.syncasync import (
+    cached_is_async,
+    call_on_loop,
+    is_async,
+    run_coroutine_sync,
+    run_sync,
+)
 from erlen.wrappers import _split_blueprint_path
 
 if TYPE_CHECKING:
@@ -338,8 +344,10 @@ class Pipeline:
     def _find_error_handler(
         self, error: BaseException, blueprints: list[str] | None = None
     ) -> ErrorHandler | None:
-        exception_class, code = exception_class_and_code(type(error))
         spec = self.error_handler_spec
+        if len(spec) == 1 and not spec.get(None):
+            return None  # PERF: no handler registered anywhere
+        exception_class, code = exception_class_and_code(type(error))
         if blueprints is None:
             # PERF: the request's blueprints matter only when some registered handlers.
             blueprints = _current_blueprints() if _keyed_by_blueprint(spec) else []
@@ -603,6 +611,7 @@ class Pipeline:
         self,
         context: Context,
         receive_body: Callable[[], Awaitable[None]] | None = None,
+        plan: DispatchPlan | None = None,
     ) -> tuple[Response, Exception | None] | None:
         """:meth:`_serve_sync` for an ASGI request whose view is ``async def``: every
         step on the event loop, no thread hop.
@@ -613,8 +622,10 @@ class Pipeline:
         The same steps and rules as the sync methods; async hooks and handlers
         are awaited, sync ones called directly on the loop. ``receive_body``
         (the adapter's) is awaited first, its HTTP errors handled as the view's.
+        ``plan``: the app's, when the caller has it.
         """
-        plan = self._plan or self._make_plan()
+        if plan is None:
+            plan = self._plan or self._make_plan()
         if plan.overrides:
             return None
         pending = context.pending_request
@@ -630,7 +641,7 @@ class Pipeline:
             return None
         view = self.view_functions.get(rule.endpoint)
         # PERF: is_async's cache read inline.
-        if view is None or not (_coroutine_flags.get(view) or is_async(view)):
+        if view is None or not (cached_is_async(view) or is_async(view)):
             return None
         try:
             if plan.flat:

@@ -207,6 +207,9 @@ def run_coroutine_sync(awaitable: Awaitable[T]) -> T:
 
 
 _coroutine_flags: dict[Callable[..., Any], bool] = {}
+#: PERF: ``_coroutine_flags.get``, bound once: what hot paths read before
+#: calling :func:`is_async` (see erlen.ctx.set_context for why).
+cached_is_async = _coroutine_flags.get
 
 
 def is_async(function: Callable[..., Any]) -> bool:

@@ -17,6 +17,7 @@ from erlen.http.headers import (
     Headers,
     dump_options,
     find_unsafe_char,
+    replace_header,
     validate_header_name,
     validate_header_value,
 )
@@ -796,3 +797,33 @@ def test_uri_header_rule_does_not_apply_to_other_names_of_the_same_length() -> N
     with pytest.raises(HeaderValueError):
         Headers()["X-Locate"] = "http://\u2603.net/"
     assert Headers({"X-Locate": "http://[::1/"})["X-Locate"] == "http://[::1/"
+
+
+# -- replace_header: the one "replace the first, drop the rest" rule ------------------
+
+_NAMES = st.sampled_from(["X-A", "x-a", "X-B", "Content-Type", "content-type", "X-\u0130"])
+
+
+@given(
+    pairs=st.lists(st.tuples(_NAMES, st.text(max_size=3)), max_size=8),
+    name=_NAMES,
+    value=st.text(max_size=3),
+)
+def test_replace_header_replaces_the_first_and_drops_the_rest(
+    pairs: list[tuple[str, str]], name: str, value: str
+) -> None:
+    # The rule written out one pair at a time: the C-loop version must agree.
+    lowered = name.lower()
+    expected: list[tuple[str, str]] = []
+    replaced = False
+    for pair in pairs:
+        if pair[0].lower() != lowered:
+            expected.append(pair)
+        elif not replaced:
+            expected.append((name, value))
+            replaced = True
+    if not replaced:
+        expected.append((name, value))
+    got = list(pairs)
+    replace_header(got, name, value)
+    assert got == expected

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from erlen import _signal_gate, asgi as _asgi
-from erlen.ctx import _ContextManager, _cv_context
+from erlen.ctx import _ContextManager, reset_context, set_context
 from erlen.dispatch import release_request
 from erlen.response import Response
 from erlen.wsgi import respond as _wsgi_respond
@@ -48,7 +48,7 @@ class EntryPoints:
         self._got_first_request = True
         context = self._make_context(environ)
         context.depth = 1
-        token = _cv_context.set(context)
+        token = set_context(context)
         error: BaseException | None = None
         plan = self._plan
         assert plan is not None  # made by _make_context
@@ -84,7 +84,7 @@ class EntryPoints:
                     self._teardown(context, error)
                 elif context._request is not None:
                     release_request(context)  # PERF: _teardown's first case, inline
-            _cv_context.reset(token)
+            reset_context(token)
 
     def asgi_app(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
         """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""

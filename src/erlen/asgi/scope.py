@@ -15,6 +15,7 @@ from erlen.wrappers.request_parts import RequestParts
 
 if TYPE_CHECKING:
     from erlen.app import Erlen
+    from erlen.dispatch import DispatchPlan
 
 
 # ASGI "http_version" -> PEP 3333 SERVER_PROTOCOL, for the usual versions.
@@ -66,8 +67,10 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
         ) from None
 
 
-def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, ASGIInput]:
-    """The request's context (routed) and its body reader, from the scope."""
+def _make_request(
+    app: Erlen, scope: Scope, receive: Receive, plan: DispatchPlan
+) -> tuple[Context, ASGIInput]:
+    """The request's context (routed) and its body reader, from the scope (``plan``: the app's)."""
     try:
         method = scope["method"]
         path = scope["path"]
@@ -107,7 +110,7 @@ def _make_request(app: Erlen, scope: Scope, receive: Receive) -> tuple[Context, 
             f" headers (name, value) pairs): {error}"
         ) from None
     body = ASGIInput(receive, asyncio.get_running_loop()) if has_body else _NO_BODY
-    if app._plan is not None and app._plan.proxy_fix is not None:
+    if plan.proxy_fix is not None:
         # Trusted proxies rewrite the environ's keys: it is made now.
         return app._make_context(build_environ(scope, body)), body
     request_class = app.request_class

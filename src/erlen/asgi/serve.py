@@ -16,7 +16,7 @@ from erlen.asgi.protocol import ASGIProtocolError, Receive, Scope, Send
 from erlen.asgi.scope import _make_request
 from erlen.asgi.send import _buffered_headers, _headers_as_sent, _NotStarted, send_response
 from erlen.asgi.through_wsgi import _serve_through_wsgi
-from erlen.ctx import Context, _ContextManager, _cv_context
+from erlen.ctx import Context, _ContextManager, reset_context, set_context
 from erlen.dispatch import release_request
 from erlen.syncasync import run_sync
 from erlen.wrappers import Request
@@ -55,12 +55,12 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
         # through the wrapper too, so it is never silently skipped.
         await _serve_through_wsgi(app, scope, receive, send)
         return
-    context, body = _make_request(app, scope, receive)
+    context, body = _make_request(app, scope, receive, plan)
     context.depth = 1
     preserve = scope.get(PRESERVE_CONTEXT)
     if preserve is not None:
         _preserve_context(app, context, preserve)
-    token: contextvars.Token[Context] | None = _cv_context.set(context)
+    token: contextvars.Token[Context] | None = set_context(context)
     error: BaseException | None = None
     ended = False
     # Where the request's steps ran, so teardown runs there too; an
@@ -77,7 +77,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             if body.complete
             else functools.partial(body.receive_before_dispatch, cast(Request, context.request))
         )
-        served = await app._serve_on_loop(context, receive_body)
+        served = await app._serve_on_loop(context, receive_body, plan)
         if served is not None:
             # An ``async def`` view: every step ran on the loop, no thread hop.
             response, error = served
@@ -114,7 +114,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
             # keep-alive timer does) and so keep the request, its response
             # and everything they hold alive until the connection's next
             # request, which feeds the garbage collector for nothing.
-            _cv_context.reset(token)  # type: ignore[arg-type]
+            reset_context(token)  # type: ignore[arg-type]
             token = None
             # PERF: _method_of, inlined.
             pending = context.pending_request
@@ -157,7 +157,7 @@ async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) ->
                     await app._teardown_async(context, error)
         if token is not None:
             try:
-                _cv_context.reset(token)
+                reset_context(token)
             except ValueError:
                 pass  # closed from another context: the dropped coroutine again
 

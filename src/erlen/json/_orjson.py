@@ -218,23 +218,29 @@ def _small_plain_size(value: Any, leaf_kinds: frozenset[Any]) -> int | None:
     than this walk spends on a response-sized dict (about 0.1 us a value).
     """
     pending = [value]
-    seen = 0
+    seen = 1
     while pending:
         item = pending.pop()
-        seen += 1
-        if seen > _SMALL_WALK:
-            return None
         kind = type(item)
-        if kind in leaf_kinds:
-            continue
         if kind is dict:
-            pending.extend(item.values())
+            children = item.values()
         elif kind is list or kind is tuple:
-            pending.extend(item)
+            children = item
+        elif kind in leaf_kinds:
+            continue  # the value itself (a container's leaves are never pushed)
         elif kind is not float or not (item == 0.0 or _FLOAT_LOW <= abs(item) < _FLOAT_HIGH):
             # Not a plain kind, or a float json writes with an exponent (or
             # NaN, Infinity: no comparison holds for NaN).
             return -1
+        else:
+            continue
+        seen += len(children)
+        if seen > _SMALL_WALK:
+            return None
+        for child in children:
+            # PERF: leaves (most values) are checked here, not pushed.
+            if type(child) not in leaf_kinds:
+                pending.append(child)
     return seen
 
 
@@ -276,7 +282,12 @@ def dumps_or_none(
         option |= indent_option
     # Used for every plain value, however small: the walk and the checks cost
     # less than json's encoding even for a two-key dict (bench/RESULTS.md, "JSON").
-    if plain_size(obj, default is not None) < 0:
+    # PERF: plain_size's first step, inline (most responses are small).
+    extras = default is not None
+    size = _small_plain_size(obj, _LEAF_AND_EXTRA_KINDS if extras else _LEAF_KINDS)
+    if size is None:
+        size = plain_size(obj, extras)
+    if size < 0:
         return None
     try:
         if default is None:

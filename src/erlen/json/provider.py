@@ -141,27 +141,28 @@ class DefaultJSONProvider(JSONProvider):
             return self._encode(obj, (", ", ": "))
         if len(kwargs) == 1:
             # The two forms response() uses: orjson takes them when installed
-            # and its bytes are certainly json's (erlen/json/_orjson.py).
+            # and its bytes are certainly json's (erlen/json/_orjson.py). It may
+            # take dates, Decimals and UUIDs only while ``default`` is Flask's
+            # conversion (an app may replace it).
             if kwargs.get("separators") == _COMPACT:
                 if self.ensure_ascii is True:
-                    text = _orjson_dumps_or_none(obj, self.sort_keys, False, self._stock_default())
+                    text = _orjson_dumps_or_none(
+                        obj, self.sort_keys, False, _default if self.default is _default else None
+                    )
                     if text is not None:
                         return text
                 return self._encode(obj, _COMPACT)
             indent = kwargs.get("indent")
             if type(indent) is int and indent == 2 and self.ensure_ascii is True:
-                text = _orjson_dumps_or_none(obj, self.sort_keys, True, self._stock_default())
+                text = _orjson_dumps_or_none(
+                    obj, self.sort_keys, True, _default if self.default is _default else None
+                )
                 if text is not None:
                     return text
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         return _stdlib_dumps(obj, kwargs)
-
-    def _stock_default(self) -> Callable[[Any], Any] | None:
-        # orjson may take dates, Decimals and UUIDs only while ``default``
-        # is Flask's conversion (an app may replace it).
-        return _default if self.default is _default else None
 
     def _encode(self, obj: Any, separators: tuple[str, str]) -> str:
         # PERF: json.dumps with any argument builds a JSONEncoder and a closure
