@@ -7,10 +7,11 @@ check both passes the real apps and catches wrong answers.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
-from bench import drivers, peers, report, routes, wire
+from bench import drivers, instructions, peers, report, routes, wire
 from bench.check import check_response, check_target
 from bench.endpoints import BY_NAME, ENDPOINTS
 from bench.inprocess import Settings, measure
@@ -334,3 +335,44 @@ def test_session_bench_serves_the_same_session_on_erlen_and_flask() -> None:
         assert any(name == "Set-Cookie" for name, _ in headers)
     timings = sessions.measure(rounds=1, batch=2)
     assert set(timings) == {"erlen", "flask"} and all(value > 0 for value in timings.values())
+
+
+# -- instructions per request (bench/instructions.py) ---------------------------------
+
+
+def test_instruction_report_takes_ratios_per_protocol_and_geomeans() -> None:
+    counts = {
+        "falcon-wsgi": {"a": 100.0, "b": 400.0},
+        "erlen-wsgi": {"a": 50.0, "b": 800.0},
+        "erlen-asgi": {"a": 10.0, "b": 10.0},
+    }
+    text = instructions.render(counts, ["a", "b"], 20, "test")
+    assert "| a | 100 | 50 | 10 |" in text
+    # geomeans: falcon-wsgi 200, erlen-wsgi 200 (ratio 1.000x); no falcon-asgi: no ratio
+    assert "| erlen-wsgi | 200 | 1.000x |" in text
+    assert "| erlen-asgi | 10 | - |" in text
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is installed by .ci/run")
+def test_instruction_count_runs_each_endpoint_once_under_valgrind(tmp_path: Path) -> None:
+    out = tmp_path / "instructions.md"
+    assert (
+        instructions.main(
+            [
+                "--peers=erlen-wsgi",
+                "--endpoints=index,api_user",
+                "--requests=10",
+                "--warmup=5",
+                f"--out={out}",
+            ]
+        )
+        == 0
+    )
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in out.read_text().splitlines()
+        if line.startswith(("| index ", "| api_user "))
+    }
+    index, api_user = (float(rows[name].replace(",", "")) for name in ("index", "api_user"))
+    # A request costs thousands of instructions; a JSON body costs more than a string.
+    assert 5_000 < index < api_user < 1_000_000

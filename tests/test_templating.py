@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import flask
 import jinja2
 import pytest
 
@@ -104,6 +105,20 @@ def test_jinja_is_imported_only_when_templates_are_used() -> None:
 
 
 # --- the environment --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", [flask, erlen], ids=["flask", "erlen"])
+def test_environment_can_be_replaced_and_made_again(module: Any) -> None:
+    # Flask's jinja_env is a cached property: assignable, and made again once deleted.
+    app = module.Flask(__name__, template_folder=str(TEMPLATES))
+    first = app.jinja_env
+    other = module.templating.Environment(app)
+    app.jinja_env = other
+    assert app.jinja_env is other
+    del app.jinja_env
+    remade = app.jinja_env
+    assert remade is not other and remade is not first
+    assert remade is app.jinja_env
 
 
 def test_environment_is_made_once_and_knows_the_app() -> None:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen.ctx import _cv_context, g, request
 
 if TYPE_CHECKING:
-    from jinja2 import BaseLoader
-
     from erlen.config import Config
     from erlen.json import JSONProvider
     from erlen.templating import DispatchingJinjaLoader, Environment
@@ -44,21 +41,6 @@ def default_template_context() -> dict[str, Any]:
     if made is not None:
         values["request"] = made
     return values
-
-
-def folder_loader(
-    root_path: str, template_folder: str | os.PathLike[str] | None
-) -> BaseLoader | None:
-    """A Jinja file loader for ``template_folder`` under ``root_path`` (None: no folder).
-
-    The app's ``jinja_loader`` uses it, and a blueprint's can: the dispatching
-    loader asks each blueprint from ``app.iter_blueprints()`` for ``jinja_loader``.
-    """
-    if template_folder is None:
-        return None
-    from jinja2 import FileSystemLoader
-
-    return FileSystemLoader(os.path.join(root_path, template_folder))
 
 
 class _DefaultEnvironmentClass:
@@ -113,10 +95,29 @@ class TemplatesMixin:
     #: The environment class :meth:`create_jinja_environment` instantiates.
     jinja_environment: Any = _DefaultEnvironmentClass()
 
-    @cached_property
+    # The environment is made on first use and kept in a plain attribute, as
+    # Flask's cached property is (assignable, deletable), but
+    # without functools.cached_property: it writes through the instance's
+    # ``__dict__``, and on CPython 3.11 reading that dict turns the app's
+    # attribute storage into a real dict (every attribute read in a request
+    # then costs more).
+    _jinja_env: Environment | None = None
+
+    @property
     def jinja_env(self) -> Environment:
         """The Jinja environment, made on first use from :attr:`jinja_options`."""
-        return self.create_jinja_environment()
+        environment = self._jinja_env
+        if environment is None:
+            environment = self._jinja_env = self.create_jinja_environment()
+        return environment
+
+    @jinja_env.setter
+    def jinja_env(self, environment: Environment) -> None:
+        self._jinja_env = environment
+
+    @jinja_env.deleter
+    def jinja_env(self) -> None:
+        self._jinja_env = None
 
     def create_jinja_environment(self) -> Environment:
         """Make the Jinja environment: options, autoescaping, reloading and erlen's globals."""
@@ -141,11 +142,6 @@ class TemplatesMixin:
 
         return DispatchingJinjaLoader(self)
 
-    @cached_property
-    def jinja_loader(self) -> BaseLoader | None:
-        """A file loader for :attr:`template_folder` (``None`` when it is ``None``)."""
-        return folder_loader(self.root_path, self.template_folder)
-
     def select_jinja_autoescape(self, filename: str | None) -> bool:
         """Whether a template is autoescaped: strings and .html/.htm/.xml/.xhtml/.svg files."""
         if filename is None:
@@ -155,7 +151,7 @@ class TemplatesMixin:
     def _debug_changed(self, value: bool) -> None:
         # Debug switches template reloading too, unless the config decides it;
         # an environment not made yet reads the flag when it is made.
-        environment = self.__dict__.get("jinja_env")
+        environment = self._jinja_env
         if environment is not None and self.config.get("TEMPLATES_AUTO_RELOAD") is None:
             environment.auto_reload = value
 

@@ -150,9 +150,12 @@ class DispatchPlan:
 
 
 def _overridden(app: Any, names: tuple[str, ...]) -> bool:
-    cls = type(app)
+    """Whether the app's class or the app itself replaces one of ``names``."""
+    # An instance attribute is not a bound method of Pipeline's function. Not
+    # ``name in app.__dict__``: see Erlen._cli for why the dict is never read.
     return any(
-        name in app.__dict__ or getattr(cls, name) is not getattr(Pipeline, name) for name in names
+        getattr(getattr(app, name), "__func__", None) is not getattr(Pipeline, name)
+        for name in names
     )
 
 

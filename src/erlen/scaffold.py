@@ -63,6 +63,10 @@ def setupmethod(function: F) -> F:
     return checked  # type: ignore[return-value]
 
 
+#: An attribute made on first use that is not made yet.
+_UNSET: Any = object()
+
+
 class Scaffold:
     """The registration API shared by :class:`~erlen.app.Erlen` and
     :class:`~erlen.blueprints.Blueprint`."""
@@ -134,10 +138,13 @@ class Scaffold:
     def static_url_path(self, value: str | None) -> None:
         self._static_url_path = None if value is None else value.rstrip("/")
 
+    # A plain attribute, not ``self.__dict__``: see Erlen._cli for why.
+    _jinja_loader: Any = _UNSET
+
     @property
     def jinja_loader(self) -> Any:
         """A Jinja ``FileSystemLoader`` for ``template_folder`` (made once), or ``None``."""
-        loader = self.__dict__.get("_jinja_loader", _UNSET)
+        loader = self._jinja_loader
         if loader is _UNSET:
             if self.template_folder is None:
                 loader = None
@@ -145,7 +152,7 @@ class Scaffold:
                 from jinja2 import FileSystemLoader
 
                 loader = FileSystemLoader(os.path.join(self.root_path, self.template_folder))
-            self.__dict__["_jinja_loader"] = loader
+            self._jinja_loader = loader
         return loader
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
@@ -300,9 +307,6 @@ class Scaffold:
 
     _exception_class_and_code = staticmethod(exception_class_and_code)
     _get_exc_class_and_code = _exception_class_and_code
-
-
-_UNSET: Any = object()
 
 
 # -- ordering registrations for one request ----------------------------------------------

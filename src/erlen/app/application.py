@@ -443,19 +443,25 @@ class Erlen(EntryPoints, RequestRouting, Scaffold, TemplatesMixin, Pipeline):
     #: Class of :meth:`test_cli_runner` (``None``: ``erlen.testing.ErlenCliRunner``).
     test_cli_runner_class: type[Any] | None = None
 
+    # Made on first use. Plain attributes, never ``self.__dict__``: on CPython
+    # 3.11, reading an instance's ``__dict__`` turns its attribute storage into
+    # a real dict, and every attribute read of the app in a request gets slower.
+    _cli: AppGroup | None = None
+    _shell_context_processors: list[Callable[[], dict[str, Any]]] | None = None
+
     @property
     def cli(self) -> AppGroup:
         """The app's click command group: ``@app.cli.command()`` adds ``erlen`` commands."""
-        group: AppGroup | None = self.__dict__.get("_cli")
+        group = self._cli
         if group is None:
             from erlen.cli import AppGroup
 
-            group = self.__dict__["_cli"] = AppGroup(self.name)
+            group = self._cli = AppGroup(self.name)
         return group
 
     @cli.setter
     def cli(self, group: AppGroup) -> None:
-        self.__dict__["_cli"] = group
+        self._cli = group
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click ``CliRunner`` whose ``invoke()`` runs this app's commands."""
@@ -467,11 +473,9 @@ class Erlen(EntryPoints, RequestRouting, Scaffold, TemplatesMixin, Pipeline):
     @property
     def shell_context_processors(self) -> list[Callable[[], dict[str, Any]]]:
         """Functions whose returned names ``erlen shell`` puts in its namespace."""
-        processors: list[Callable[[], dict[str, Any]]] | None = self.__dict__.get(
-            "_shell_context_processors"
-        )
+        processors = self._shell_context_processors
         if processors is None:
-            processors = self.__dict__["_shell_context_processors"] = []
+            processors = self._shell_context_processors = []
         return processors
 
     def shell_context_processor(self, f: F) -> F:

@@ -45,7 +45,8 @@ class EntryPoints:
     ) -> Iterable[bytes]:
         """The WSGI application; ``app(environ, start_response)`` calls this."""
         # Registrations are over: the setup methods refuse from now on (as Flask's do).
-        self._got_first_request = True
+        if not self._got_first_request:  # PERF: read, not written, per request
+            self._got_first_request = True
         context = self._make_context(environ)
         context.depth = 1
         token = set_context(context)
@@ -103,7 +104,8 @@ class EntryPoints:
 
     def _wsgi_app_replaced(self) -> bool:
         """Whether ``wsgi_app`` is not this class's own (WSGI middleware wraps it)."""
-        return "wsgi_app" in self.__dict__ or type(self).wsgi_app is not EntryPoints.wsgi_app
+        # Not ``"wsgi_app" in self.__dict__``: see Erlen._cli for why.
+        return getattr(self.wsgi_app, "__func__", None) is not EntryPoints.wsgi_app
 
 
 # ASGI servers (uvicorn, hypercorn) tell ASGI 3 apps by a coroutine-function

@@ -48,7 +48,8 @@ async def _refuse_websocket(receive: Receive, send: Send) -> None:
 
 
 async def _serve_http(app: Erlen, scope: Scope, receive: Receive, send: Send) -> None:
-    app._got_first_request = True  # registrations are over (see Erlen.wsgi_app)
+    if not app._got_first_request:  # registrations are over (see Erlen.wsgi_app)
+        app._got_first_request = True
     plan = app._plan or app._make_plan()
     if plan.wsgi_middleware:
         # ``app.wsgi_app`` was wrapped (ProxyFix, say): ASGI requests go
