@@ -14,7 +14,7 @@ import pytest
 
 from erlen import Flask, after_this_request, request
 from erlen.app import request_routing
-from erlen.asgi import scope as asgi_scope
+from erlen.asgi import transport as asgi_transport
 from erlen.response import Response
 from erlen.wrappers import Request
 from tests.support import call_asgi, call_wsgi
@@ -87,7 +87,7 @@ def test_view_that_reads_nothing_makes_no_request(
 
     made: list[str] = []
     make_wsgi = request_routing._make_wsgi_request
-    make_asgi = asgi_scope._make_asgi_request
+    make_asgi = asgi_transport._make_asgi_request
 
     def counting_wsgi(*arguments: Any) -> Request:
         made.append("wsgi")
@@ -98,7 +98,7 @@ def test_view_that_reads_nothing_makes_no_request(
         return make_asgi(*arguments)
 
     monkeypatch.setattr(request_routing, "_make_wsgi_request", counting_wsgi)
-    monkeypatch.setattr(asgi_scope, "_make_asgi_request", counting_asgi)
+    monkeypatch.setattr(asgi_transport, "_make_asgi_request", counting_asgi)
 
     assert CALLERS[protocol](app, "/quiet").body == b"quiet"
     assert made == []

@@ -8,7 +8,7 @@ ASGI and shares every rule with the sync one (handler lookup, return values,
 propagation, logging). The WSGI and ASGI adapters call into this module and
 re-implement none of its steps.
 
-Where sync work runs under ASGI (see :meth:`Pipeline._serve_on_loop`): a request
+Where sync work runs under ASGI (see :meth:`Pipeline._serve_async`): a request
 whose view is ``async def`` runs on the event loop, its sync hooks called
 directly; every other request that runs user code runs all of it in one worker
 thread, where ``async def`` hooks are sent back to the loop. So a request makes
@@ -17,15 +17,16 @@ at most one thread hop.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
 from erlen import _signal_gate
-from erlen.ctx import Context, _cv_context, current_context
+from erlen.ctx import Context, _cv_context, current_context, reset_context, set_context
 from erlen.debug import render_traceback_page
 from erlen.exceptions import (
     BadRequest,
@@ -37,6 +38,7 @@ from erlen.exceptions import (
     handler_mro,
     is_http_exception,
 )
+from erlen.http.body import has_no_body
 from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
@@ -181,6 +183,56 @@ def _current_blueprints() -> list[str]:
     if not endpoint or "." not in endpoint:
         return []
     return _split_blueprint_path(endpoint.rpartition(".")[0])
+
+
+# -- what the pipeline needs of an async transport ----------------------------------
+
+
+class LoopTransport(Protocol):
+    """What :meth:`Pipeline._serve_async` needs of a protocol served on an event
+    loop (``erlen.asgi`` is the one): the pipeline passes the protocol's own
+    values (``scope``, ``receive``, ``send``) through without reading them."""
+
+    @property
+    def NotStarted(self) -> type[Exception]:
+        """Raised by :meth:`send_response` when the response could not be started
+        (nothing was sent); its ``__cause__`` is the error."""
+        ...
+
+    def begin(
+        self, app: Any, plan: DispatchPlan, scope: Any, receive: Any
+    ) -> tuple[Context, Callable[[], Awaitable[None]] | None]:
+        """The request's context, routed, and the awaitable receiver of its body
+        (``None`` when the body is in already)."""
+        ...
+
+    def serve_through_wsgi(self, app: Any, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+        """Serve the request through the app's (wrapped) WSGI entry point."""
+        ...
+
+    def encode_buffered(self, response: Response) -> Any:
+        """The encoded headers of a response whose body is one bytes item, when
+        no send rule changes them; ``None`` for the general path."""
+        ...
+
+    def buffered_messages(self, status: int, encoded: Any, body: bytes) -> tuple[Any, Any]:
+        """The two messages that send such a response."""
+        ...
+
+    def send_response(
+        self, response: Response, context: Context, send: Any, receive: Any, scope: Any, method: str
+    ) -> Awaitable[None]:
+        """Send any response (the general path); closes it once."""
+        ...
+
+
+def _method_of(context: Context) -> str:
+    pending = context.pending_request
+    if pending is not None:
+        return pending[3]  # type: ignore[no-any-return]
+    request = context._request
+    assert request is not None
+    return request._method
 
 
 # -- the pipeline ---------------------------------------------------------------------
@@ -610,55 +662,172 @@ class Pipeline:
 
     # -- the async form ---------------------------------------------------------------
 
-    async def _serve_on_loop(
+    async def _serve_async(
+        self, transport: LoopTransport, scope: Any, receive: Any, send: Any
+    ) -> None:
+        """Serve one request on the event loop, from start to end: the async form of
+        the WSGI entry point (context, dispatch, response, teardown).
+
+        ``transport`` (the ASGI adapter) makes the request from ``scope`` and
+        ``receive`` and turns the response into what ``send`` takes; this
+        method decides what runs where. An ``async def`` view runs with every
+        step on the loop (no thread hop); a request with sync user code runs all
+        of it (hooks, view, handlers, teardown) in one worker thread, once the
+        body is in; a 404, 405 or automatic OPTIONS answer that nothing of the
+        app's takes part in is made here, with no hop.
+
+        PERF: one coroutine for the whole request. The flat plan's ``async def``
+        view is awaited in this frame; the hooks' path is a coroutine of its
+        own (:meth:`_serve_hooks_on_loop`).
+        """
+        if not self._got_first_request:  # registrations are over (see Erlen.wsgi_app)
+            self._got_first_request = True
+        plan = self._plan or self._make_plan()
+        if plan.wsgi_middleware:
+            # ``app.wsgi_app`` was wrapped (ProxyFix, say): requests go through
+            # the wrapper too, so it is never silently skipped.
+            await transport.serve_through_wsgi(self, scope, receive, send)
+            return
+        context, receive_body = transport.begin(self, plan, scope, receive)
+        context.depth = 1
+        token: contextvars.Token[Context] | None = set_context(context)
+        error: BaseException | None = None
+        ended = False
+        # Where the request's steps ran, so teardown runs there too; an
+        # ``async def`` view's request is on the loop from its first await.
+        on_loop = True
+        if _signal_gate.active is not None:
+            _signal_gate.active.send_appcontext_pushed(self)
+        try:
+            encoded = None
+            # The view, when it is ``async def`` and runs on the loop: not with
+            # overridden methods, a routing error or the automatic OPTIONS answer.
+            view = None
+            if not plan.overrides:
+                pending = context.pending_request
+                if pending is not None:
+                    rule, view_args, method = pending[1], pending[2], pending[3]
+                else:
+                    request = context._request
+                    assert request is not None
+                    rule, view_args, method = request.url_rule, request.view_args, request._method
+                    if request.routing_exception is not None:
+                        rule = None
+                if rule is not None and not (
+                    rule.provide_automatic_options and method == "OPTIONS"
+                ):
+                    view = self.view_functions.get(rule.endpoint)
+                    # PERF: is_async's cache read inline.
+                    if view is not None and not (cached_is_async(view) or is_async(view)):
+                        view = None
+            if view is not None:
+                if plan.flat:
+                    # The steps of _serve_hooks_on_loop with no hook to run.
+                    try:
+                        try:
+                            if receive_body is not None:
+                                await receive_body()
+                            rv = await view(**view_args)
+                        except Exception as exception:
+                            rv = await self._handle_user_exception_async(exception)
+                            if rv is exception:
+                                # It becomes the response: its traceback (which
+                                # holds this frame, which holds it) is dropped.
+                                exception.__traceback__ = None
+                        if context.after_request_functions or context._session is not None:
+                            response = await self._finalize_async(rv)
+                        else:
+                            response = self.make_response(rv)
+                    except Exception as exception:
+                        response = await self._handle_exception_async(exception)
+                        error = exception
+                else:
+                    response, error = await self._serve_hooks_on_loop(context, view, receive_body)
+            elif self._runs_no_user_code(context):
+                on_loop = False
+                response, error = self._serve_sync(context)
+            else:
+                on_loop = False
+                if receive_body is not None:
+                    await receive_body()
+                response, error, encoded, ended = await run_sync(
+                    self._serve_in_worker, context, transport
+                )
+            source: Any = response.response
+            if encoded is None and (
+                type(source) is list
+                and len(source) == 1
+                and type(source[0]) is bytes
+                and not response._on_close
+            ):
+                # PERF: has_no_body's status test, inline.
+                code = response._status_code
+                if code >= 200 and code != 204 and code != 304:
+                    encoded = transport.encode_buffered(response)
+            if encoded is not None:
+                # The usual body (one bytes item) with headers that need no send
+                # rule. The request's context is left before handing the messages
+                # over: a server may snapshot the context meanwhile (uvicorn's
+                # keep-alive timer does) and so keep the request, its response
+                # and everything they hold alive until the connection's next
+                # request, which feeds the garbage collector for nothing.
+                reset_context(token)  # type: ignore[arg-type]
+                token = None
+                # PERF: _method_of, inline.
+                pending = context.pending_request
+                method = pending[3] if pending is not None else context._request._method  # type: ignore[union-attr]
+                start, body = transport.buffered_messages(
+                    response._status_code, encoded, b"" if method == "HEAD" else source[0]
+                )
+                await send(start)
+                await send(body)
+                return
+            method = _method_of(context)
+            try:
+                await transport.send_response(response, context, send, receive, scope, method)
+            except transport.NotStarted as failure:
+                # The response could not be turned into headers (a bad Location,
+                # a header the server cannot encode): it is closed and a 500 sent.
+                error = failure.__cause__
+                assert isinstance(error, Exception)
+                response = await self._handle_exception_async(error)
+                await transport.send_response(response, context, send, receive, scope, method)
+        except BaseException as exception:
+            error = error or exception
+            raise
+        finally:
+            if not ended:
+                context.depth -= 1
+                if context.depth == 0:
+                    if not plan.teardown:
+                        if context._request is not None:  # PERF: release_request's test
+                            release_request(context)
+                    elif isinstance(error, GeneratorExit):
+                        # The coroutine was dropped unfinished (a test client's,
+                        # collected): nothing may be awaited any more.
+                        release_request(context)
+                    elif not on_loop:
+                        # A sync request's teardown functions, after its stream.
+                        await run_sync(self._teardown, context, error)
+                    else:
+                        await self._teardown_async(context, error)
+            if token is not None:
+                try:
+                    reset_context(token)
+                except ValueError:
+                    pass  # closed from another context: the dropped coroutine again
+
+    async def _serve_hooks_on_loop(
         self,
         context: Context,
-        receive_body: Callable[[], Awaitable[None]] | None = None,
-        plan: DispatchPlan | None = None,
-    ) -> tuple[Response, Exception | None] | None:
-        """:meth:`_serve_sync` for an ASGI request whose view is ``async def``: every
-        step on the event loop, no thread hop.
-
-        ``None``, having done nothing, when the request must run with the sync
-        methods instead (in one worker thread when it runs any user code): its
-        view is sync, it matched no view, or a dispatch method is overridden.
-        The same steps and rules as the sync methods; async hooks and handlers
-        are awaited, sync ones called directly on the loop. ``receive_body``
-        (the adapter's) is awaited first, its HTTP errors handled as the view's.
-        ``plan``: the app's, when the caller has it.
-        """
-        if plan is None:
-            plan = self._plan or self._make_plan()
-        if plan.overrides:
-            return None
-        pending = context.pending_request
-        if pending is not None:
-            rule, view_args, method = pending[1], pending[2], pending[3]
-        else:
-            request = context._request
-            assert request is not None
-            if request.routing_exception is not None:
-                return None
-            rule, view_args, method = request.url_rule, request.view_args, request._method
-        if rule.provide_automatic_options and method == "OPTIONS":
-            return None
-        view = self.view_functions.get(rule.endpoint)
-        # PERF: is_async's cache read inline.
-        if view is None or not (cached_is_async(view) or is_async(view)):
-            return None
+        view: Callable[..., Any],
+        receive_body: Callable[[], Awaitable[None]] | None,
+    ) -> tuple[Response, Exception | None]:
+        """:meth:`_serve_sync` for an ``async def`` view in an app with hooks, every
+        step on the event loop: async hooks and handlers awaited, sync ones called
+        directly. ``receive_body`` (the adapter's) is awaited first, its HTTP
+        errors handled as the view's."""
         try:
-            if plan.flat:
-                try:
-                    if receive_body is not None:
-                        await receive_body()
-                    rv = await view(**view_args)
-                except Exception as exception:
-                    rv = await self._handle_user_exception_async(exception)
-                    if rv is exception:
-                        exception.__traceback__ = None
-                if context.after_request_functions or context._session is not None:
-                    return await self._finalize_async(rv), None
-                return self.make_response(rv), None
             try:
                 if _signal_gate.active is not None:
                     _signal_gate.active.send_request_started(self)
@@ -679,6 +848,44 @@ class Pipeline:
             return await self._finalize_async(rv), None
         except Exception as exception:
             return await self._handle_exception_async(exception), exception
+
+    def _serve_in_worker(
+        self, context: Context, transport: LoopTransport
+    ) -> tuple[Response, Exception | None, Any, bool]:
+        """A request's sync steps, in the worker thread: dispatch, then teardown.
+
+        A buffered response ends its request here: its headers are encoded first
+        (an error there meets the app's 500 handler inside the request, as on
+        WSGI), then teardown runs, before the body is sent. A streamed one keeps
+        the request until the stream is sent. The last item says whether the
+        request ended.
+        """
+        error: BaseException | None = None
+        ended = False
+        try:
+            response, error = self._serve_sync(context)
+            source: Any = response.response
+            if not (
+                type(source) is list
+                and len(source) == 1
+                and type(source[0]) is bytes
+                and not response._on_close
+            ):
+                return response, error, None, False
+            encoded = (
+                None if has_no_body(response._status_code) else transport.encode_buffered(response)
+            )
+            ended = encoded is not None
+            return response, error, encoded, ended
+        except BaseException as exception:
+            error = error or exception
+            ended = True
+            raise
+        finally:
+            if ended:
+                context.depth -= 1
+                if context.depth == 0:
+                    self._teardown(context, error)
 
     async def _handle_user_exception_async(self, error: Exception) -> Any:
         if is_http_exception(error) and not self.trap_http_exception(error):

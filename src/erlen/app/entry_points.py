@@ -17,7 +17,7 @@ from erlen.wsgi import respond as _wsgi_respond
 
 if TYPE_CHECKING:
     from erlen.ctx import Context
-    from erlen.dispatch import DispatchPlan
+    from erlen.dispatch import DispatchPlan, LoopTransport
 
 _RESPONSE_CALL = Response.__call__
 
@@ -39,6 +39,9 @@ class EntryPoints:
         def _dispatch_flat(self, context: Context) -> tuple[Response, Exception | None]: ...
         def handle_exception(self, error: Exception) -> Response: ...
         def _teardown(self, context: Context, error: BaseException | None) -> None: ...
+        async def _serve_async(
+            self, transport: LoopTransport, scope: Any, receive: Any, send: Any
+        ) -> None: ...
 
     def wsgi_app(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -91,7 +94,7 @@ class EntryPoints:
         """The ASGI 3 application; ``await app(scope, receive, send)`` calls this."""
         # PERF: an http scope goes straight to its handler's coroutine.
         if scope.get("type") == "http":
-            return _asgi._serve_http(self, scope, receive, send)  # type: ignore[arg-type]
+            return self._serve_async(_asgi.transport, scope, receive, send)
         return _asgi.asgi_app(self, scope, receive, send)  # type: ignore[arg-type]
 
     def __call__(

@@ -7,9 +7,11 @@ protocols. Sync views and hooks run in a thread pool (one hop for the whole
 sync dispatch); ``async def`` views run on the loop. The request body is read
 from ``receive`` only when something asks for it.
 
-- :mod:`~erlen.asgi.serve`: ``asgi_app`` and the serving of one HTTP request;
-- :mod:`~erlen.asgi.scope`: the scope checked, the request routed and made from it,
-  ``build_environ``;
+- :mod:`~erlen.asgi.serve`: ``asgi_app``, each scope type to its handler;
+- :mod:`~erlen.asgi.transport`: what the app's pipeline (``Pipeline._serve_async``,
+  which serves an HTTP request) needs of ASGI: the context made from the scope,
+  the body's receiver, the response as messages;
+- :mod:`~erlen.asgi.scope`: the request made from the scope, ``build_environ``;
 - :mod:`~erlen.asgi.body_input`: ``ASGIInput``, the request body received and spooled;
 - :mod:`~erlen.asgi.send`: ``send_response``, the headers encoded, async bodies streamed;
 - :mod:`~erlen.asgi.sync_streams`: sync bodies streamed from a worker thread;
@@ -25,6 +27,7 @@ Settings a test or an app changes are read in the submodule that uses them
 
 from __future__ import annotations
 
+from erlen.asgi import transport as transport
 from erlen.asgi.body_input import SPOOL_MEMORY, ASGIInput
 from erlen.asgi.disconnect import WATCH_AFTER
 from erlen.asgi.protocol import ASGIProtocolError, Message, Receive, Scope, Send

@@ -32,13 +32,6 @@ class _NotStarted(Exception):
 _ENVIRON_KEYS_LIMIT = 1024
 
 
-def _buffered_headers(response: Response) -> list[tuple[bytes, bytes]] | None:
-    """The encoded headers of a one-item bytes body when no send rule changes them."""
-    if has_no_body(response._status_code):
-        return None
-    return _headers_as_sent(response)
-
-
 # header name -> lower-cased bytes, as ASGI wants them; bounded.
 _NAME_BYTES: dict[str, bytes] = {}
 # (name, value) -> encoded pair, for the pairs that repeat across responses
