@@ -46,8 +46,8 @@ def _request_parts(scope: Scope, body: Any) -> RequestParts:
     )
 
 
-def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
-    """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
+def method_and_path(scope: Scope) -> tuple[str, str]:
+    """The scope's method and path, checked: an ``ASGIProtocolError`` names what is wrong."""
     try:
         method = scope["method"]
         path = scope["path"]
@@ -55,6 +55,12 @@ def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
         raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
     if type(method) is not str or type(path) is not str:
         raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
+    return method, path
+
+
+def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
+    """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
+    method_and_path(scope)
     try:
         return _request_parts(scope, body).build_environ()
     except (AttributeError, TypeError, ValueError, IndexError) as error:
