@@ -154,3 +154,44 @@ def test_one_client_disconnected_class_for_both_protocols() -> None:
     from erlen import exceptions
 
     assert erlen_asgi.ClientDisconnected is exceptions.ClientDisconnected
+
+
+# -- a scope without a usable method or path ------------------------------------------
+
+_GOOD_SCOPE: dict[str, Any] = {
+    "type": "http",
+    "asgi": {"version": "3.0"},
+    "http_version": "1.1",
+    "method": "GET",
+    "scheme": "http",
+    "path": "/",
+    "query_string": b"",
+    "headers": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"method": None}, "has no 'method' key"),
+        ({"path": None}, "has no 'path' key"),
+        ({"method": b"GET"}, "'method' and 'path' must be str"),
+        ({"path": 1}, "'method' and 'path' must be str"),
+    ],
+)
+def test_a_scope_without_a_str_method_and_path_is_refused_by_name(
+    change: dict[str, Any], message: str
+) -> None:
+    scope = {**_GOOD_SCOPE, **change}
+    scope = {key: value for key, value in scope.items() if value is not None}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        raise AssertionError("nothing may be sent for a malformed scope")
+
+    with pytest.raises(erlen_asgi.ASGIProtocolError, match=message):
+        asyncio.run(make_app()(scope, receive, send))
+    with pytest.raises(erlen_asgi.ASGIProtocolError, match=message):
+        erlen_asgi.build_environ(scope, erlen_asgi.ASGIInput(receive, None))

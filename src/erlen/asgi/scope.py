@@ -4,7 +4,7 @@ its method and path, its parts, and the PEP 3333 environ built from them on dema
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from erlen.asgi.body_input import ASGIInput
 from erlen.asgi.protocol import ASGIProtocolError, Scope
@@ -46,21 +46,19 @@ def _request_parts(scope: Scope, body: Any) -> RequestParts:
     )
 
 
-def method_and_path(scope: Scope) -> tuple[str, str]:
-    """The scope's method and path, checked: an ``ASGIProtocolError`` names what is wrong."""
-    try:
-        method = scope["method"]
-        path = scope["path"]
-    except KeyError as missing:
-        raise ASGIProtocolError(f"the ASGI http scope has no {missing.args[0]!r} key") from None
-    if type(method) is not str or type(path) is not str:
-        raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
-    return method, path
+def refuse_method_and_path(scope: Scope) -> NoReturn:
+    """Raise the ``ASGIProtocolError`` that names what is wrong with the scope's
+    method or path (called once a check has failed)."""
+    for key in ("method", "path"):
+        if key not in scope:
+            raise ASGIProtocolError(f"the ASGI http scope has no {key!r} key")
+    raise ASGIProtocolError("the ASGI scope's 'method' and 'path' must be str")
 
 
 def build_environ(scope: Scope, body: ASGIInput) -> dict[str, Any]:
     """The PEP 3333 environ of an ASGI ``http`` scope (what ``request.environ`` holds)."""
-    method_and_path(scope)
+    if type(scope.get("method")) is not str or type(scope.get("path")) is not str:
+        refuse_method_and_path(scope)
     try:
         return _request_parts(scope, body).build_environ()
     except (AttributeError, TypeError, ValueError, IndexError) as error:

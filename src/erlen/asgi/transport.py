@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from erlen.asgi.body_input import _NO_BODY, ASGIInput
 from erlen.asgi.protocol import ASGIProtocolError, Message, Receive, Scope
-from erlen.asgi.scope import _make_asgi_request, build_environ, method_and_path
+from erlen.asgi.scope import _make_asgi_request, build_environ, refuse_method_and_path
 from erlen.asgi.send import _headers_as_sent, _NotStarted, send_response
 from erlen.asgi.through_wsgi import _serve_through_wsgi
 from erlen.ctx import Context, _ContextManager
@@ -55,7 +55,14 @@ def begin(
     (bounded, spooled): sync accessors such as ``get_json()`` must not block the
     loop, and a slow upload holds no worker thread.
     """
-    method, path = method_and_path(scope)
+    # PERF: the usual scope checked inline; the error is worded by the helper.
+    try:
+        method = scope["method"]
+        path = scope["path"]
+    except KeyError:
+        refuse_method_and_path(scope)
+    if type(method) is not str or type(path) is not str:
+        refuse_method_and_path(scope)
     root_path = scope.get("root_path")
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
