@@ -121,6 +121,20 @@ def test_environment_can_be_replaced_and_made_again(module: Any) -> None:
     assert remade is app.jinja_env
 
 
+@pytest.mark.parametrize("module", [flask, erlen], ids=["flask", "erlen"])
+def test_app_and_blueprint_loaders_can_be_set_and_made_again(module: Any) -> None:
+    app = module.Flask(__name__, template_folder=str(TEMPLATES))
+    blueprint = module.Blueprint("bp", __name__)
+    blueprint.jinja_loader = jinja2.DictLoader({"only_bp.html": "from the blueprint"})
+    app.register_blueprint(blueprint)
+    app.jinja_loader = jinja2.DictLoader({"only_app.html": "from the app"})
+    with app.app_context():
+        assert module.render_template("only_app.html") == "from the app"
+        assert module.render_template("only_bp.html") == "from the blueprint"
+    del app.jinja_loader
+    assert isinstance(app.jinja_loader, jinja2.FileSystemLoader)
+
+
 def test_environment_is_made_once_and_knows_the_app() -> None:
     app = erlen.Flask(__name__, template_folder=str(TEMPLATES))
     assert "jinja_env" not in app.__dict__

@@ -155,6 +155,15 @@ class Scaffold:
             self._jinja_loader = loader
         return loader
 
+    @jinja_loader.setter
+    def jinja_loader(self, loader: Any) -> None:
+        # Flask's is a cached property: an app or blueprint may set its own loader.
+        self._jinja_loader = loader
+
+    @jinja_loader.deleter
+    def jinja_loader(self) -> None:
+        self._jinja_loader = _UNSET
+
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """``max_age`` for static files: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds) or None."""
         from erlen.ctx import current_context
