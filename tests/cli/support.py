@@ -18,11 +18,14 @@ import erlen.cli as cli
 
 
 @pytest.fixture(autouse=True)
-def isolated_imports() -> Iterator[None]:
+def isolated_imports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Undo what discovery does to sys.path, sys.modules and the environment."""
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
-    temporary = str(Path(os.environ.get("PYTEST_DEBUG_TEMPROOT", "/tmp")).resolve())
+    # The test apps live in pytest's own temporary folders. Not all of /tmp: a
+    # checkout (and its virtualenv) there would have erlen's and the libraries'
+    # modules first imported during a test forgotten, and their classes split.
+    temporary = str(tmp_path_factory.getbasetemp().resolve())
     saved_environment = dict(os.environ)
     for name in list(os.environ):
         if name.startswith(("ERLEN_", "FLASK_")) or name == "PYTHONPATH":
