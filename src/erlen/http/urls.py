@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
-from urllib.parse import quote, unquote, urljoin, urlsplit, uses_netloc
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, uses_netloc
 
 from erlen.errors import ArgumentTypeError, LocationValueError, describe
 
@@ -194,14 +194,21 @@ def decode_host(host: str) -> str:
     return ".".join(labels)
 
 
-def uri_to_iri(uri: str) -> str:
-    """Decode a URI's valid UTF-8 escapes and Punycode host; reserved escapes stay."""
-    parts = urlsplit(uri)
+def iri_host(parts: SplitResult) -> str:
+    """The host and port of a split URL as an IRI shows them: the Punycode host
+    decoded, an IPv6 address in brackets."""
     netloc = decode_host(parts.hostname) if parts.hostname else ""
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if parts.port is not None:
         netloc = f"{netloc}:{parts.port}"
+    return netloc
+
+
+def uri_to_iri(uri: str) -> str:
+    """Decode a URI's valid UTF-8 escapes and Punycode host; reserved escapes stay."""
+    parts = urlsplit(uri)
+    netloc = iri_host(parts)
     if parts.username is not None:
         keep_user = _partial_unquoter(_ALWAYS_ESCAPED + ":@/?#")
         userinfo = _unquote_except(keep_user, parts.username)

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from erlen.http.query import QUOTE_ERRORS
-from erlen.http.urls import decode_host
+from erlen.http.urls import iri_host
 
 _PATH_SAFE = "!$&'()*+,/:;=@%"
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
@@ -93,11 +93,7 @@ def _current_url(
             if query_string:
                 url += "?" + quote(query_string, safe=_QUERY_SAFE)
     parts = urlsplit(url)
-    netloc = decode_host(parts.hostname) if parts.hostname else ""
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
+    netloc = iri_host(parts)
     return urlunsplit(
         (
             parts.scheme,
