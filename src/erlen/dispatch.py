@@ -38,7 +38,6 @@ from erlen.exceptions import (
     handler_mro,
     is_http_exception,
 )
-from erlen.http.body import has_no_body
 from erlen.http.forwarded import proxy_fix_counts
 from erlen.http.headers import Headers
 from erlen.response import Response, is_async_body
@@ -211,8 +210,9 @@ class LoopTransport(Protocol):
         ...
 
     def encode_buffered(self, response: Response) -> Any:
-        """The encoded headers of a response whose body is one bytes item, when
-        no send rule changes them; ``None`` for the general path."""
+        """The encoded headers of a response sent as it is in one body message
+        (one bytes item, a status with a body, headers no send rule changes);
+        ``None`` for the general path (:meth:`send_response`)."""
         ...
 
     def buffered_messages(self, status: int, encoded: Any, body: bytes) -> tuple[Any, Any]:
@@ -753,17 +753,8 @@ class Pipeline:
                 response, error, encoded, ended = await run_sync(
                     self._serve_in_worker, context, transport
                 )
-            source: Any = response.response
-            if encoded is None and (
-                type(source) is list
-                and len(source) == 1
-                and type(source[0]) is bytes
-                and not response._on_close
-            ):
-                # PERF: has_no_body's status test, inline.
-                code = response._status_code
-                if code >= 200 and code != 204 and code != 304:
-                    encoded = transport.encode_buffered(response)
+            if encoded is None:
+                encoded = transport.encode_buffered(response)
             if encoded is not None:
                 # The usual body (one bytes item) with headers that need no send
                 # rule. The request's context is left before handing the messages
@@ -776,11 +767,10 @@ class Pipeline:
                 # PERF: _method_of, inline.
                 pending = context.pending_request
                 method = pending[3] if pending is not None else context._request._method  # type: ignore[union-attr]
-                start, body = transport.buffered_messages(
-                    response._status_code, encoded, b"" if method == "HEAD" else source[0]
-                )
+                body = b"" if method == "HEAD" else response.response[0]  # type: ignore[index]
+                start, end = transport.buffered_messages(response._status_code, encoded, body)
                 await send(start)
-                await send(body)
+                await send(end)
                 return
             method = _method_of(context)
             try:
@@ -864,17 +854,7 @@ class Pipeline:
         ended = False
         try:
             response, error = self._serve_sync(context)
-            source: Any = response.response
-            if not (
-                type(source) is list
-                and len(source) == 1
-                and type(source[0]) is bytes
-                and not response._on_close
-            ):
-                return response, error, None, False
-            encoded = (
-                None if has_no_body(response._status_code) else transport.encode_buffered(response)
-            )
+            encoded = transport.encode_buffered(response)
             ended = encoded is not None
             return response, error, encoded, ended
         except BaseException as exception:

@@ -122,6 +122,27 @@ def _headers_as_sent(response: Response) -> list[tuple[bytes, bytes]] | None:
         return None
 
 
+def buffered_headers(response: Response) -> list[tuple[bytes, bytes]] | None:
+    """The encoded headers of a response sent as it is in one body message: a
+    body of one bytes item with nothing to run on close, a status that has a
+    body, and headers no send rule changes (:func:`_headers_as_sent`). None:
+    :func:`send_response` sends it.
+    """
+    source: Any = response.response
+    if not (
+        type(source) is list
+        and len(source) == 1
+        and type(source[0]) is bytes
+        and not response._on_close
+    ):
+        return None
+    # PERF: has_no_body's status test, inline.
+    code = response._status_code
+    if code < 200 or code == 204 or code == 304:
+        return None
+    return _headers_as_sent(response)
+
+
 async def send_response(
     response: Response,
     request: Request | Context | dict[str, Any],

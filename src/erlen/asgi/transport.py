@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 from erlen.asgi.body_input import _NO_BODY, ASGIInput
 from erlen.asgi.protocol import ASGIProtocolError, Message, Receive, Scope
 from erlen.asgi.scope import _make_asgi_request, build_environ, refuse_method_and_path
-from erlen.asgi.send import _headers_as_sent, _NotStarted, send_response
+from erlen.asgi.send import _NotStarted, buffered_headers, send_response
 from erlen.asgi.through_wsgi import _serve_through_wsgi
 from erlen.ctx import Context, _ContextManager
 from erlen.wrappers import Request, _with_one_slash
@@ -40,8 +40,7 @@ PRESERVE_CONTEXT = "erlen.preserve_context"
 
 #: Raised by :func:`send_response` when nothing could be sent (see LoopTransport).
 NotStarted = _NotStarted
-#: The encoded headers of a one-item bytes body when no send rule changes them.
-encode_buffered = _headers_as_sent
+encode_buffered = buffered_headers
 serve_through_wsgi = _serve_through_wsgi
 
 
