@@ -41,6 +41,7 @@ from bench.peers import FALCON, PEERS, load
 DEFAULT_PEERS = ("falcon-wsgi", "erlen-wsgi", "falcon-asgi", "erlen-asgi")
 # The C function of functools.reduce, the marker around each measured loop.
 _MARKER = "functools_reduce"
+_PROTOCOLS = {peer.name: peer.protocol for peer in PEERS}
 _TOTALS = re.compile(rb"^(?:totals|summary):\s*(\d+)", re.MULTILINE)
 
 
@@ -135,8 +136,7 @@ def render(
     ]
     for peer in peers:
         geomean = _geomean([counts[peer][name] for name in endpoint_names])
-        protocol = "asgi" if peer.endswith("asgi") or "-asgi-" in peer else "wsgi"
-        reference = FALCON[protocol]
+        reference = FALCON[_PROTOCOLS[peer]]
         if reference in counts and reference != peer:
             base = _geomean([counts[reference][name] for name in endpoint_names])
             ratio = f"{geomean / base:.3f}x"

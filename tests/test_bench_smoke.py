@@ -345,12 +345,15 @@ def test_instruction_report_takes_ratios_per_protocol_and_geomeans() -> None:
         "falcon-wsgi": {"a": 100.0, "b": 400.0},
         "erlen-wsgi": {"a": 50.0, "b": 800.0},
         "erlen-asgi": {"a": 10.0, "b": 10.0},
+        "starlette": {"a": 20.0, "b": 20.0},
     }
     text = instructions.render(counts, ["a", "b"], 20, "test")
-    assert "| a | 100 | 50 | 10 |" in text
+    assert "| a | 100 | 50 | 10 | 20 |" in text
     # geomeans: falcon-wsgi 200, erlen-wsgi 200 (ratio 1.000x); no falcon-asgi: no ratio
     assert "| erlen-wsgi | 200 | 1.000x |" in text
     assert "| erlen-asgi | 10 | - |" in text
+    # an ASGI peer by the registry, not by its name: no WSGI reference for it
+    assert "| starlette | 20 | - |" in text
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is installed by .ci/run")
